@@ -1,0 +1,80 @@
+"""`govsim run`: scenarios × replicates into a results directory."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from analysis.progress import ProgressReporter
+from analysis.summary import format_table, outcome_table
+from sim.errors import InputError
+from sim.execute import execute
+from sim.levers import resolve
+from sim.plan import Plan, Point
+from sim.provenance import provenance
+from sim.scenario import load
+from sim.store import Store, read_runs
+
+NAME = "run"
+HELP = "run scenarios (default: the study baseline-2017 vs sichuan-2020) and write a results directory"
+ORDER = 10
+DEFAULT_STUDY = ("baseline-2017", "sichuan-2020")
+DEFAULT_SEED = 20180409  # the day the Implementation Opinions were issued
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenarios", nargs="*", metavar="SCENARIO",
+                   help="scenario files or names in scenarios/ (default: baseline-2017 sichuan-2020)")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"master seed (default {DEFAULT_SEED})")
+    p.add_argument("--replicates", type=int, default=10, help="runs per scenario (default 10)")
+    p.add_argument("--steps", type=int, default=156, help="weeks to run (default 156: 2018-2020)")
+    p.add_argument("--out", type=Path, help="results directory (default: a new one under results/)")
+    p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
+    p.add_argument("--workers", type=int, help="worker processes (default: every core)")
+    p.add_argument("--backend", choices=("serial", "process"), default="process")
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.replicates < 1:
+        raise InputError(f"must be at least 1, got {args.replicates}", key="--replicates")
+    if args.steps < 1:
+        raise InputError(f"must be at least 1, got {args.steps}", key="--steps")
+    if args.seed < 0:
+        raise InputError(f"must be a non-negative integer, got {args.seed}", key="--seed")
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"must be at least 1, got {args.workers}", key="--workers")
+    study = not args.scenarios
+    scenarios = [load(ref) for ref in (args.scenarios or DEFAULT_STUDY)]
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        raise InputError(f"scenario names must differ, got {', '.join(names)}", key="SCENARIO")
+    plan = Plan(points=[Point(i, s.name, s.levers()) for i, s in enumerate(scenarios)],
+                replicates=args.replicates, seed=args.seed, weeks=args.steps, timeseries_every=1,
+                common_random_numbers=True,
+                meta={"kind": "run", "scenario_files": [str(s.path) for s in scenarios]})
+    out = args.out or fresh_directory(Path("results"), "study" if study else "run")
+    store = Store.open(out, plan, provenance(["govsim", *sys.argv[1:]]), overwrite=args.overwrite)
+    summary = execute(plan, store, backend=args.backend, workers=args.workers,
+                      progress=ProgressReporter("runs"))
+    store.finish("complete" if summary.failed == 0 else "complete-with-failures",
+                 failed=summary.failed, seconds=round(summary.seconds, 2))
+    runs = read_runs(out)
+    print(format_table(outcome_table(runs)))
+    if summary.failed:
+        print(f"{summary.failed} of {summary.done} runs failed; see the 'error' column of runs.parquet",
+              file=sys.stderr)
+    print(f"\nresults: {out}")
+    return 1 if summary.failed else 0
+
+
+def fresh_directory(root: Path, stem: str) -> Path:
+    """A new directory name under root that does not exist yet."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    candidate = root / f"{stem}-{stamp}"
+    n = 2
+    while candidate.exists():
+        candidate = root / f"{stem}-{stamp}-{n}"
+        n += 1
+    return candidate

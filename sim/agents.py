@@ -1,0 +1,441 @@
+"""The five kinds of agent and their behaviour.
+
+Residents are numerous: each household is a Mesa agent that reads its own row of
+the model's arrays, and the population's behaviour (raising cases, reporting them,
+taking part, paying fees, updating views) is written as class-level methods that act
+on every household at once. Grid workers, the party organisation, social
+organisations and property firms are few; each decides for itself as an ordinary
+Mesa agent.
+
+Each method is named after the process of docs/ODD.md that it implements.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.cases import ESCALATED, HANDLING, KNOWN, CaseType
+from sim.slots import Kind
+
+if TYPE_CHECKING:
+    from sim.model import GovernanceModel
+
+# a firm's service quality: what even a neglectful firm keeps up, plus effort
+QUALITY_FLOOR, QUALITY_SPAN = 0.2, 0.7
+
+NEEDS = (CaseType.ELDERLY_CARE, CaseType.HEALTH, CaseType.PSYCH, CaseType.LEGAL_NEED)
+
+
+def logistic(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+# ------------------------------------------------------------------------------------
+class Resident(mesa.Agent):
+    """A household. Its state lives in row `idx` of the model's household arrays."""
+
+    def __init__(self, model: GovernanceModel, idx: int) -> None:
+        super().__init__(model)
+        self.idx = idx
+
+    # an individual household's view of its own row
+    satisfaction = property(lambda self: float(self.model.satisfaction[self.idx]))
+    trust = property(lambda self: float(self.model.trust[self.idx]))
+    propensity = property(lambda self: float(self.model.propensity[self.idx]))
+    owner = property(lambda self: bool(self.model.owner[self.idx]))
+    migrant = property(lambda self: bool(self.model.migrant[self.idx]))
+    elderly = property(lambda self: bool(self.model.elderly[self.idx]))
+    vulnerable = property(lambda self: bool(self.model.vulnerable[self.idx]))
+    digital = property(lambda self: bool(self.model.digital[self.idx]))
+    compound = property(lambda self: int(self.model.hh_comp[self.idx]))
+    grid = property(lambda self: int(self.model.hh_grid[self.idx]))
+
+    # ---- population behaviour ------------------------------------------------------
+    @staticmethod
+    def raise_cases(m: GovernanceModel) -> None:
+        """Households fall into disputes and needs; compounds raise public matters.
+
+        Cases arise as independent Poisson processes per household and type. The week's
+        number is Poisson with the summed rate; each case picks its (household, type)
+        pair in proportion to the pair's rate, by bisection of the cumulative rates
+        (rebuilt monthly, when property service and trust change).
+        """
+        n = m.rng.poisson(m.rate_total)
+        if n:
+            pair = np.searchsorted(m.rate_cumulative, m.rng.random(n) * m.rate_total, side="right")
+            pair = np.minimum(pair, len(m.rate_cumulative) - 1)
+            m.open_cases(pair % m.n_types, pair // m.n_types)
+
+    @staticmethod
+    def report_chance(m: GovernanceModel, hh: np.ndarray, ctype: np.ndarray, severity: np.ndarray) -> np.ndarray:
+        """This week's chance that households report their latent cases: more when they
+        trust, when the platform is at hand and when the case is severe; migrants less,
+        unless included."""
+        p = m.report_base[ctype] * m.report_channel[hh] * (0.3 + 0.7 * m.trust[hh]) * (0.5 + severity)
+        return np.minimum(p, 1.0)
+
+    @staticmethod
+    def take_part_in_activities(m: GovernanceModel) -> None:
+        """Monthly: households join activities that volunteers run in community space."""
+        p = (m.activity_intensity * m.facility_adequacy * m.s.activity_rate_month) * m.access
+        joined = np.flatnonzero(m.rng.random(m.n_households) < p * m.propensity)
+        Resident.took_part(m, joined, trust_gain=0.25 * m.s.deliberation_trust_gain)
+
+    @staticmethod
+    def took_part(m: GovernanceModel, who: np.ndarray, trust_gain: float) -> None:
+        """Taking part builds the habit of taking part, and some trust."""
+        m.last_participation[who] = m.week
+        m.propensity[who] += m.s.participation_habit * (1.0 - m.propensity[who])
+        m.trust[who] += trust_gain * (1.0 - m.trust[who])
+
+    @staticmethod
+    def pay_fees(m: GovernanceModel) -> None:
+        """Monthly: households of managed compounds pay the property fee, or withhold it
+        when unhappy with the service (logistic in their view of it)."""
+        if not m.firms:
+            m.comp_collection[:] = 0.0
+            return
+        view = 0.5 * m.satisfaction + 0.5 * m.comp_quality[m.hh_comp]
+        p = logistic(m.s.fee_sensitivity * (view - m.s.fee_threshold))
+        paid = m.rng.random(m.n_households) < p
+        m.comp_collection = np.bincount(m.hh_comp, weights=paid, minlength=m.n_compounds) / m.comp_size
+
+    @staticmethod
+    def feel(m: GovernanceModel, hh: np.ndarray, satisfaction: np.ndarray, trust: np.ndarray) -> None:
+        """One's own case outcome moves one's views: an impact x > 0 moves a view the
+        share x of the way to 1, x < 0 the share |x| of the way to 0."""
+        for view, x in ((m.satisfaction, satisfaction), (m.trust, trust)):
+            v = view[hh]
+            view[hh] = v + x * np.where(x > 0, 1.0 - v, v)
+
+    @staticmethod
+    def update_views(m: GovernanceModel) -> None:
+        """Monthly: views drift towards what the living environment and a household's
+        base trust warrant, follow what happened to their compound's public matters,
+        and are pulled towards the compound's mean: what neighbours say."""
+        s, t, comp = m.satisfaction, m.trust, m.hh_comp
+        cu, cd = m.comp_sat_up[comp], m.comp_sat_down[comp]
+        s += cu * (1.0 - s) - cd * s
+        tu, td = m.comp_trust_up[comp], m.comp_trust_down[comp]
+        t += tu * (1.0 - t) - td * t
+        m.comp_sat_up[:] = m.comp_sat_down[:] = m.comp_trust_up[:] = m.comp_trust_down[:] = 0.0
+        # what the environment warrants: property service, and community facilities as
+        # far as the household is included in their use
+        env = 0.3 + 0.4 * m.comp_quality[comp] + 0.3 * m.facility_adequacy * m.access
+        s += m.view_rate * (env - s)
+        t += m.trust_rate * (m.base_trust - t)
+        mean_s = np.bincount(comp, weights=s, minlength=m.n_compounds) / m.comp_size
+        mean_t = np.bincount(comp, weights=t, minlength=m.n_compounds) / m.comp_size
+        k = m.neighbour_rate
+        s += k * (mean_s[comp] - s)
+        t += k * (mean_t[comp] - t)
+        m.comp_trust = mean_t
+        np.clip(s, 0.0, 1.0, out=s)
+        np.clip(t, 0.0, 1.0, out=t)
+        m.propensity += m.trust_rate * (m.base_propensity - m.propensity)
+
+
+# ------------------------------------------------------------------------------------
+class GridWorker(mesa.Agent):
+    """A full-time grid worker: patrols a grid, mediates simple disputes, refers the rest."""
+
+    def __init__(self, model: GovernanceModel, grid: int, slot: int, households: int,
+                 professional: bool, skill: float, phase: int) -> None:
+        super().__init__(model)
+        self.grid = grid
+        self.slot = slot
+        self.households = households
+        self.professional = professional
+        self.skill = skill
+        self.phase = phase  # week offset of this worker's training cycle
+        self.coverage = 0.0
+        self.detect = 0.0
+
+    def plan_week(self) -> None:
+        """Split the hours left after paperwork between cases in hand and patrol; the
+        grid's registered volunteers cover some of the households not visited."""
+        m = self.model
+        free = m.free_hours
+        case_hours = min(m.load_list[self.slot] * m.grid_case_hours, 0.6 * free)
+        self.coverage = min(1.0, (free - case_hours) / m.visit_hours / self.households)
+        volunteers = min(1.0 - self.coverage, m.volunteer_visits_per_household)
+        m.grid_find_patrol[self.grid] = self.coverage * self.detect
+        m.grid_find_volunteer[self.grid] = volunteers * self.detect
+        m.slots.hours[self.slot] = case_hours
+
+    def learn(self) -> None:
+        """Monthly: skill decays towards the floor without training, jumps at training,
+        grows with each case settled."""
+        m = self.model
+        floor = m.skill_floor + m.professional_bonus * self.professional
+        k = floor + (self.skill - floor) * m.skill_retention_month
+        if (m.week + self.phase) % m.training_interval_weeks < 4:
+            k += m.s.training_gain * (1.0 - k)
+        k += (1.0 - k) * (1.0 - m.experience_keep ** m.settled_list[self.slot])
+        self.skill = min(k, 1.0)
+        self.apply_skill()
+
+    def apply_skill(self) -> None:
+        """Skill makes visits find more and mediation settle more."""
+        m = self.model
+        self.detect = m.s.detect_prob * (0.5 + 0.5 * self.skill)
+        m.slots.prob[self.slot] = m.s.grid_mediation_prob * (0.5 + 0.5 * self.skill)
+
+
+# ------------------------------------------------------------------------------------
+class PartyOrganisation(mesa.Agent):
+    """The community party committee with the residents' committee.
+
+    Takes reports and routes cases (triage), mobilises registered party volunteers,
+    convenes deliberation and the joint meeting, allocates the budget, and sets
+    priorities by how staff are assessed (clause 十六).
+    """
+
+    def __init__(self, model: GovernanceModel) -> None:
+        super().__init__(model)
+        s = model.s
+        h = model.n_households
+        self.volunteers = round(s.party_volunteers_per_100_households * h / 100)
+        self.workers = s.community_workers_per_1000_households * h / 1000
+        self.mediators = s.mediators_per_1000_households * h / 1000
+        self.staff_skill = model.initial_pooled_skill(s.professional_social_worker_share)
+        self.mediator_skill = model.initial_pooled_skill(0.0)
+        self.service_budget_share = 0.0
+
+    # ---- budget and volunteers --------------------------------------------------------
+    def allocate_budget(self) -> None:
+        """Yearly: buy social-organisation services and fund activities. Staff assessed
+        on satisfaction put more of the budget into services residents feel."""
+        m, s = self.model, self.model.s
+        self.service_budget_share = 0.3 + 0.3 * s.satisfaction_weight_in_assessment
+        yearly = s.budget_per_household * m.n_households
+        sos = m.agents_by_type.get(SocialOrganisation, ())
+        if len(sos):
+            per_org = yearly * self.service_budget_share / 52 / s.so_cost_per_hour / len(sos)
+            sos.do("fund", per_org)
+        self.mobilise_volunteers(yearly * 0.1 / 52 / s.so_cost_per_hour)
+
+    def mobilise_volunteers(self, activity_budget_hours: float) -> None:
+        """Registered party volunteers (双报到) split their time between keeping an eye
+        on their neighbours (informal discovery) and running activities."""
+        m, s = self.model, self.model.s
+        hours = self.volunteers * s.volunteer_hours_week
+        patrol_visits = 0.5 * hours / s.visit_hours * s.volunteer_visit_efficiency
+        m.volunteer_visits_per_household = patrol_visits / m.n_households
+        # full provision: 2 activity hours a week per 100 households
+        activity_hours = 0.5 * hours + activity_budget_hours
+        m.activity_intensity = min(1.0, activity_hours / (2.0 * m.n_households / 100))
+
+    # ---- planning -------------------------------------------------------------------------
+    def plan_month(self) -> None:
+        """Set the time and chances of the residents' committee, mediators, courtyard
+        councils and legal advisor for the coming month."""
+        m, s = self.model, self.model.s
+        sl = m.slots
+        free = self.workers * m.free_hours
+        skill = 0.5 + 0.5 * self.staff_skill
+        sl.hours[sl.desk] = 0.6 * free * m.facility_adequacy_desk
+        sl.case_hours[sl.desk] = s.desk_case_hours
+        sl.prob[sl.desk] = s.desk_service_prob * skill
+        sl.hours[sl.committee] = 0.3 * free
+        sl.case_hours[sl.committee] = 3.0
+        sl.prob[sl.committee] = skill  # × the chance for the case type, in the case's fit
+        sl.hours[sl.mediation] = self.mediators * s.mediator_hours_week
+        sl.case_hours[sl.mediation] = s.mediation_case_hours
+        sl.prob[sl.mediation] = s.mediation_prob * (0.5 + 0.5 * self.mediator_skill)
+        sl.hours[sl.courtyard] = np.inf
+        sl.prob[sl.courtyard] = s.courtyard_prob
+        sl.hours[sl.legal] = s.legal_advisor_hours_per_week
+        sl.case_hours[sl.legal] = 1.5 * s.legal_case_hours
+        sl.prob[sl.legal] = 0.5
+        sl.prob[sl.joint_meeting] = s.joint_meeting_prob
+        sl.prob[sl.deliberation] = s.deliberation_prob
+
+    def plan_week(self) -> None:
+        """Meetings have an agenda in the weeks they sit, nothing otherwise."""
+        m, sl = self.model, self.model.slots
+        sl.hours[sl.joint_meeting] = m.s.meeting_agenda if m.joint_meeting_sits() else 0.0
+        sl.hours[sl.deliberation] = m.s.meeting_agenda if m.deliberation_sits() else 0.0
+
+    def learn(self) -> None:
+        """Monthly: pooled skill of community workers and mediators. A share of them is
+        trained each month (all of them once per interval); all forget; cases teach."""
+        m, sl = self.model, self.model.slots
+        floor = m.skill_floor + m.professional_bonus * m.s.professional_social_worker_share
+        staff_settled = m.settled_list[sl.desk] + m.settled_list[sl.committee]
+        self.staff_skill = self._update(self.staff_skill, floor, staff_settled / max(self.workers, 1.0))
+        per_mediator = m.settled_list[sl.mediation] / max(self.mediators, 1.0)
+        self.mediator_skill = self._update(self.mediator_skill, m.skill_floor, per_mediator)
+
+    def _update(self, k: float, floor: float, settled: float) -> float:
+        m = self.model
+        k = floor + (k - floor) * m.skill_retention_month
+        k += m.s.training_gain * 4 / m.training_interval_weeks * (1.0 - k)
+        k += (1.0 - k) * (1.0 - m.experience_keep ** settled)
+        return min(k, 1.0)
+
+    # ---- triage ------------------------------------------------------------------------------
+    def triage(self) -> None:
+        """Route every newly known case to a handler, then move stuck cases on.
+
+        Disputes may first be pushed up to the street office: staff assessed on
+        upward targets rather than satisfaction clear hard cases off their books
+        (chance upward_referral × (1 − satisfaction weight) × severity).
+        """
+        m, cb = self.model, self.model.cases
+        known = np.flatnonzero(cb.state == KNOWN)
+        if len(known):
+            u = m.rng.random(len(known))
+            push = u < m.upward_referral_by_type[cb.ctype[known]] * cb.severity[known]
+            if push.any():
+                m.close_cases(known[push], ESCALATED)
+                known = known[~push]
+            m.assign_cases(known, self.route(known, m.rng.random(len(known))))
+        self.move_on()
+
+    def route(self, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Who handles what (clauses 六, 七, 十, 十一, 十五)."""
+        m, s, cb, sl = self.model, self.model.s, self.model.cases, self.model.slots
+        t = cb.ctype[idx]
+        sev = cb.severity[idx]
+        hh = cb.hh[idx]
+        out = m.default_route[t]  # needs: the legal advisor or the desk; public: committee
+        # neighbour and family disputes: simple ones stay with the grid worker, the rest
+        # go to mediation; hard ones to deliberation where a meeting is near
+        nb = t == CaseType.NEIGHBOUR
+        if nb.any():
+            simple = nb & (sev < s.simple_severity) & ~cb.legal[idx]
+            out[simple] = sl.grid0 + m.hh_grid[hh[simple]]
+            if m.deliberation_near():
+                out[nb & (sev >= s.hard_severity)] = sl.deliberation
+        # property disputes: the firm first, the joint meeting (or the committee) for
+        # severe ones; courtyard councils or the committee where there is no firm
+        pr = t == CaseType.PROPERTY
+        if pr.any():
+            comp = m.hh_comp[hh]
+            mode = m.comp_mode[comp]
+            managed = pr & (mode == m.MANAGED)
+            out[managed] = sl.firm0 + m.comp_firm[comp[managed]]
+            out[managed & (sev >= s.hard_severity)] = sl.joint_meeting if s.joint_meeting else sl.committee
+            out[pr & (mode == m.SELF_GOVERNED)] = sl.courtyard
+        # public-interest matters: deliberated if a meeting sits soon, else decided
+        if m.deliberation_near():
+            out[t == CaseType.PUBLIC] = sl.deliberation
+        # three-social linkage: needs and mediation cases go to a social organisation
+        return self.refer(t, u, out)
+
+    def refer(self, t: np.ndarray, u: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+        """With chance `three_social_linkage`, a case that a social organisation of its
+        type could take (a need, or a dispute bound for mediation or the desk) goes to
+        one of them, picked at random."""
+        m, sl = self.model, self.model.slots
+        count = sl.so_count[t]
+        link = m.s.three_social_linkage
+        go = sl.referable[fallback] & (count > 0) & (u < link)
+        if not go.any():
+            return fallback
+        # given u < link, u / link is uniform on [0, 1): it picks the organisation
+        pick = (u[go] / link * count[go]).astype(np.int32)
+        out = fallback.copy()
+        out[go] = sl.so_first[t[go]] + np.minimum(pick, count[go] - 1)
+        return out
+
+    def move_on(self) -> None:
+        """Property disputes the firm has not settled within its patience go to the joint
+        meeting (or the committee)."""
+        m, s, cb, sl = self.model, self.model.s, self.model.cases, self.model.slots
+        stuck = np.flatnonzero(sl.is_firm[cb.slot] & (cb.slot_since <= m.week - s.firm_patience_weeks)
+                               & (cb.state == HANDLING))
+        if len(stuck):
+            to = sl.joint_meeting if s.joint_meeting else sl.committee
+            m.assign_cases(stuck, np.full(len(stuck), to, np.int64))
+
+    def reconsider_waiting_needs(self) -> None:
+        """Monthly: needs waiting at the desk are looked at again and, as the
+        three-social linkage allows, referred to a social organisation."""
+        m, cb, sl = self.model, self.model.cases, self.model.slots
+        at_desk = np.flatnonzero((cb.slot == sl.desk) & (cb.state == HANDLING))
+        if len(at_desk) and m.s.three_social_linkage > 0:
+            new = self.refer(cb.ctype[at_desk], m.rng.random(len(at_desk)),
+                             np.full(len(at_desk), sl.desk, np.int64))
+            moved = new != sl.desk
+            if moved.any():
+                m.assign_cases(at_desk[moved], new[moved])
+
+    # ---- meetings -------------------------------------------------------------------------------
+    def convene_deliberation(self) -> None:
+        """Residents of the compounds with matters on the agenda are invited; attendance
+        makes the outcome legitimate, and attending builds trust and the habit."""
+        m, s, cb, sl = self.model, self.model.s, self.model.cases, self.model.slots
+        items = np.flatnonzero((cb.slot == sl.deliberation) & (cb.state == HANDLING))
+        if not len(items):
+            return
+        on_agenda = np.zeros(m.n_compounds, bool)
+        on_agenda[m.hh_comp[cb.hh[items]]] = True
+        p = m.propensity * (0.5 + 0.5 * m.trust) * m.access * m.facility_adequacy
+        came = np.flatnonzero(on_agenda[m.hh_comp] & (m.rng.random(m.n_households) < p))
+        attendance = np.bincount(m.hh_comp[came], minlength=m.n_compounds) / m.comp_size
+        m.comp_legitimacy = np.minimum(1.0, attendance / s.attendance_quorum)
+        Resident.took_part(m, came, trust_gain=s.deliberation_trust_gain)
+
+
+# ------------------------------------------------------------------------------------
+class SocialOrganisation(mesa.Agent):
+    """A community social organisation of one service type (clause 六)."""
+
+    def __init__(self, model: GovernanceModel, service: CaseType, slot: int) -> None:
+        super().__init__(model)
+        self.service = service
+        self.slot = slot
+        self.funded_hours = 0.0
+
+    def fund(self, hours: float) -> None:
+        """Yearly funding from the community budget sets the organisation's capacity:
+        purchased hours plus its own volunteers, effective as its staff are qualified."""
+        m, s = self.model, self.model.s
+        self.funded_hours = hours
+        m.slots.hours[self.slot] = hours + s.so_volunteer_hours_week
+        m.slots.case_hours[self.slot] = s.so_case_hours
+        m.slots.prob[self.slot] = s.so_service_prob * (0.6 + 0.4 * s.professional_social_worker_share)
+
+
+# ------------------------------------------------------------------------------------
+class PropertyFirm(mesa.Agent):
+    """A property-service firm under contract with one compound (clause 十五)."""
+
+    def __init__(self, model: GovernanceModel, compound: int, slot: int, owners_committee: bool) -> None:
+        super().__init__(model)
+        s = model.s
+        self.compound = compound
+        self.slot = slot
+        self.owners_committee = owners_committee
+        sup = s.residents_committee_supervision
+        sup += s.owners_committee_supervision if owners_committee else 0.0
+        sup += s.joint_meeting_supervision if s.joint_meeting else 0.0
+        self.supervision = min(1.0, sup)
+        self.loss_months = 0
+        self.set_effort(0.6)
+
+    def set_effort(self, effort: float) -> None:
+        m = self.model
+        self.effort = effort
+        m.comp_quality[self.compound] = QUALITY_FLOOR + QUALITY_SPAN * effort
+        m.slots.hours[self.slot] = np.inf
+        m.slots.prob[self.slot] = m.s.firm_response_prob * effort
+
+    def review_month(self) -> None:
+        """Set effort towards what the fees pay for, less shirking where supervision is
+        weak; leave after too many loss-making months."""
+        m, s = self.model, self.model.s
+        collection = float(m.comp_collection[self.compound])
+        affordable = min(1.0, max(0.05, (collection - s.firm_fixed_cost) / max(s.firm_effort_cost, 1e-9)))
+        target = affordable * (1.0 - s.firm_shirking * (1.0 - self.supervision))
+        self.set_effort(self.effort + 0.3 * (target - self.effort))
+        cost = s.firm_fixed_cost + s.firm_effort_cost * self.effort
+        self.loss_months = self.loss_months + 1 if collection < cost else 0
+        if self.loss_months >= s.firm_exit_months:
+            m.firm_leaves(self)

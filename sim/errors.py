@@ -1,0 +1,57 @@
+"""The one error type users can cause, and how it reads.
+
+Every problem with user input (scenario files, experiment files, command-line
+values) becomes an `InputError`, whose message is a single line naming where the
+problem is, the key, the bad value and what is allowed. The CLI prints it and exits
+with status 2; nothing deeper in the code prints or exits.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+
+class InputError(ValueError):
+    """Bad user input: one line, naming source, key, value and what is allowed."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        key: str | None = None,
+    ) -> None:
+        self.source = source
+        self.key = key
+        self.detail = message
+        parts = [p for p in (source, key) if p]
+        prefix = ": ".join(parts)
+        text = f"{prefix}: {message}" if prefix else message
+        super().__init__(" ".join(text.split()))  # always one line
+
+
+def closest(name: str, candidates: Iterable[str]) -> str | None:
+    """The candidate a typo most likely meant, or None when nothing is close."""
+    matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def unknown_key(
+    name: str, candidates: Iterable[str], *, source: str | None, what: str = "key"
+) -> InputError:
+    """An InputError for an unknown key, suggesting the closest known one."""
+    candidates = sorted(candidates)
+    guess = closest(name, candidates)
+    hint = f"did you mean '{guess}'?" if guess else f"allowed: {', '.join(candidates)}"
+    return InputError(f"unknown {what} '{name}'; {hint}", source=source, key=name)
+
+
+def show(value: Any) -> str:
+    """A value as it would be written in TOML, for error messages."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return repr(value)

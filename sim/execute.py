@@ -1,0 +1,184 @@
+"""Running a plan into a store: serially or on every local core.
+
+Workers take runs in chunks (so that short runs are not dominated by overhead), and
+each finished chunk becomes one part of the store, written by the coordinating
+process alone. Seeds come from the plan, never from completion order, so every
+backend gives the same rows. A run that raises is recorded as failed, with its
+error, and the rest go on.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing as mp
+import os
+import time
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from sim.errors import InputError
+from sim.levers import LEVERS
+from sim.outcomes import OUTCOME_NAMES
+from sim.plan import Plan, Task
+from sim.run import run
+from sim.store import RUNS_SCHEMA, TIMESERIES_SCHEMA, Store
+
+Progress = Callable[[int, int], None]  # (runs done, runs to do)
+
+
+@dataclass(frozen=True)
+class Summary:
+    to_do: int
+    done: int
+    failed: int
+    skipped: int
+    seconds: float
+
+
+# ---- one chunk of runs: pure, picklable, backend-independent ---------------------------------
+def run_chunk(plan: Plan, tasks: Sequence[Task], attempt: int = 1) -> tuple[pa.Table, pa.Table]:
+    """Run tasks; return their rows for the runs and timeseries tables."""
+    runs: list[dict[str, Any]] = []
+    series: list[tuple[int, np.ndarray, np.ndarray]] = []
+    for task in tasks:
+        point = plan.point(task.point_id)
+        start = time.perf_counter()
+        row = {"run_id": task.run_id, "point_id": task.point_id, "scenario": point.scenario,
+               "replicate": task.replicate, "seed": task.seed, "weeks": plan.weeks, **point.levers}
+        try:
+            record = run(point.levers, seed=task.seed, weeks=plan.weeks,
+                         timeseries_every=plan.timeseries_every)
+            row.update(record.outcomes, status="ok", error="")
+            if len(record.weeks_recorded):
+                series.append((task.run_id, record.weeks_recorded, record.timeseries))
+        except Exception as e:  # a failing run is a result too; the sweep goes on
+            row.update({name: float("nan") for name in OUTCOME_NAMES})
+            row.update(status="failed", error=_one_line(e))
+        row.update(attempt=attempt, wall_time_s=time.perf_counter() - start)
+        runs.append(row)
+    return pa.Table.from_pylist(runs, schema=RUNS_SCHEMA), _timeseries_table(series)
+
+
+def _timeseries_table(series: list[tuple[int, np.ndarray, np.ndarray]]) -> pa.Table:
+    if not series:
+        return TIMESERIES_SCHEMA.empty_table()
+    run_id = np.concatenate([np.full(len(w), r, np.int64) for r, w, _ in series])
+    week = np.concatenate([w.astype(np.int64) for _, w, _ in series])
+    values = np.concatenate([v for _, _, v in series])
+    cols = [pa.array(run_id), pa.array(week)] + [pa.array(values[:, j]) for j in range(values.shape[1])]
+    return pa.Table.from_arrays(cols, schema=TIMESERIES_SCHEMA)
+
+
+def _one_line(e: BaseException) -> str:
+    where = traceback.extract_tb(e.__traceback__)[-1] if e.__traceback__ else None
+    at = f" (at {os.path.basename(where.filename)}:{where.lineno})" if where else ""
+    return " ".join(f"{type(e).__name__}: {e}{at}".split())
+
+
+# ---- what is left to do ----------------------------------------------------------------------------
+def pending_tasks(plan: Plan, store: Store, shard: tuple[int, int], retry_failed: bool) -> tuple[list[Task], int, int]:
+    """The shard's runs not yet in the store (failed ones too, if retrying), the number
+    skipped, and the attempt number to record."""
+    finished = store.finished()
+    ok = set(finished.loc[finished["status"] == "ok", "run_id"].tolist())
+    failed = set(finished.loc[finished["status"] != "ok", "run_id"].tolist())
+    skip = ok if retry_failed else ok | failed
+    tasks = [t for t in plan.tasks(shard) if t.run_id not in skip]
+    attempt = int(finished["attempt"].max()) + 1 if len(finished) else 1
+    return tasks, len(skip & {t.run_id for t in plan.tasks(shard)}), attempt
+
+
+def chunks(tasks: Sequence[Task], size: int) -> Iterable[Sequence[Task]]:
+    for i in range(0, len(tasks), size):
+        yield tasks[i:i + size]
+
+
+def default_chunk_size(n_tasks: int, workers: int) -> int:
+    """Big enough to amortise hand-off, small enough to balance load and show progress."""
+    return max(1, min(64, math.ceil(n_tasks / max(1, workers * 8))))
+
+
+# ---- backends ----------------------------------------------------------------------------------------
+def execute(plan: Plan, store: Store, *, backend: str = "process", workers: int | None = None,
+            shard: tuple[int, int] = (0, 1), retry_failed: bool = False, chunk_size: int | None = None,
+            progress: Progress | None = None, scheduler: str | None = None) -> Summary:
+    """Run the plan's missing runs (of one shard) into the store."""
+    start = time.perf_counter()
+    tasks, skipped, attempt = pending_tasks(plan, store, shard, retry_failed)
+    workers = workers or available_cores()
+    if backend == "serial":
+        workers = 1
+    size = chunk_size or default_chunk_size(len(tasks), workers)
+    batches = list(chunks(tasks, size))
+    done = failed = 0
+
+    def collect(runs: pa.Table, series: pa.Table) -> None:
+        nonlocal done, failed
+        store.write(runs, series)
+        done += runs.num_rows
+        failed += sum(1 for s in runs.column("status").to_pylist() if s != "ok")
+        if progress:
+            progress(done, len(tasks))
+
+    if progress:
+        progress(0, len(tasks))
+    if backend == "serial" or (backend == "process" and workers == 1):
+        for batch in batches:
+            collect(*run_chunk(plan, batch, attempt))
+    elif backend == "process":
+        _run_processes(plan, batches, attempt, workers, collect)
+    elif backend == "dask":
+        from sim.dask_backend import run_dask  # optional extra
+        run_dask(plan, batches, attempt, collect, workers=workers, scheduler=scheduler)
+    else:
+        raise InputError(f"unknown backend '{backend}'; allowed: serial, process, dask", key="--backend")
+    return Summary(len(tasks), done, failed, skipped, time.perf_counter() - start)
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+_PLAN: Plan | None = None
+
+
+def _init_worker(plan: Plan) -> None:
+    global _PLAN
+    _PLAN = plan
+
+
+def _work(tasks: Sequence[Task], attempt: int) -> tuple[pa.Table, pa.Table]:
+    assert _PLAN is not None
+    return run_chunk(_PLAN, tasks, attempt)
+
+
+def _run_processes(plan: Plan, batches: list[Sequence[Task]], attempt: int, workers: int,
+                   collect: Callable[[pa.Table, pa.Table], None]) -> None:
+    """Worker processes receive the plan once and take chunks; at most two chunks per
+    worker are in flight, so memory stays bounded however long the plan."""
+    # forkserver: workers start clean, not forked from a process that may hold threads
+    ctx = mp.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                             initargs=(plan,)) as pool:
+        queue = iter(batches)
+        in_flight = set()
+        for batch in queue:
+            in_flight.add(pool.submit(_work, batch, attempt))
+            if len(in_flight) >= 2 * workers:
+                break
+        while in_flight:
+            finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+            for f in finished:
+                collect(*f.result())
+                nxt = next(queue, None)
+                if nxt is not None:
+                    in_flight.add(pool.submit(_work, nxt, attempt))

@@ -1,0 +1,476 @@
+"""GovernanceModel: a community of households, its organisations, and their cases.
+
+One step is one week; a month is four weeks (13 a year). The model owns the
+household arrays, the compound arrays and the case book; agents (sim.agents) decide,
+and the vectorised arithmetic over households and cases happens here or in the
+Resident class's population methods. The model never does I/O.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import mesa
+import numpy as np
+from mesa.experimental.scenarios import Scenario
+
+from sim.agents import GridWorker, PartyOrganisation, PropertyFirm, Resident, SocialOrganisation
+from sim.cases import (ABANDONED, CLOSED, ESCALATED, GENUINE, HANDLING, IS_DISPUTE, LATENT, NOMINAL,
+                       OUTCOME_OF_CODE, CaseBook, CaseType, Channel)
+from sim.levers import resolve
+from sim.outcomes import group_weights
+from sim.slots import Kind, Slots
+
+WEEKS_PER_YEAR = 52
+WEEKS_PER_MONTH = 4
+PUBLIC = int(CaseType.PUBLIC)
+
+# What each ending (GENUINE, ESCALATED, ABANDONED, NOMINAL) does to the household's views, in units of case_outcome_impact:
+# towards 1 when positive, towards 0 when negative. Being brushed off with a paper
+# settlement costs trust fully and satisfaction half; a swallowed grievance or unmet
+# need costs half, and trust only where the community knew of it.
+SATISFACTION_IMPACT = np.array([1.0, -1.0, -0.5, -0.5])
+TRUST_IMPACT = np.array([1.0, -1.0, -0.5, -1.0])
+
+# Social-organisation service types in the order communities tend to found them
+# (clause 六 lists mediation, health and elderly care, ...; elderly care first).
+SO_ORDER = (CaseType.ELDERLY_CARE, CaseType.NEIGHBOUR, CaseType.PSYCH, CaseType.HEALTH,
+            CaseType.LEGAL_NEED)
+
+
+class GovernanceModel(mesa.Model):
+    """A community under the levers of one scenario, seeded for reproducibility."""
+
+    MANAGED, SELF_GOVERNED, UNMANAGED = 0, 1, 2
+
+    def __init__(self, levers: Mapping[str, Any] | None = None, *, seed: int | None = None) -> None:
+        values = resolve(levers or {})
+        super().__init__(scenario=Scenario(rng=seed, **values))
+        self.s = self.scenario
+        self.week = 0
+        # the population comes from its own child stream: the same seed gives the same
+        # households whatever the levers do later (common random numbers)
+        population_rng = self.rng.spawn(1)[0]
+        self.init_households(population_rng)
+        self.init_compounds(population_rng)
+        self.init_constants()
+        self.init_organisations(population_rng)
+        self.cases = CaseBook()
+        self.party.allocate_budget()
+        self.start_month()
+
+    # ---- initialisation ----------------------------------------------------------------
+    def init_households(self, rng: np.random.Generator) -> None:
+        s = self.s
+        n = self.n_households = s.households
+        self.migrant = rng.random(n) < s.migrant_share
+        # migrants mostly rent: their ownership is 0.4 times locals', keeping the mean
+        local_owner = min(1.0, s.owner_share / max(1.0 - 0.6 * s.migrant_share, 1e-9))
+        self.owner = rng.random(n) < np.where(self.migrant, 0.4 * local_owner, local_owner)
+        self.elderly = rng.random(n) < s.elderly_share
+        self.vulnerable = rng.random(n) < s.vulnerable_share
+        # the digital divide: elderly adopt at elderly_digital_ratio times others' rate
+        e, r = s.elderly_share, s.elderly_digital_ratio
+        other = min(1.0, s.digital_platform_adoption / max(1.0 - e + e * r, 1e-9))
+        self.digital = rng.random(n) < np.where(self.elderly, r * other, other)
+        # access to community affairs and facilities: migrants as far as they are included
+        self.access = np.where(self.migrant, s.migrant_inclusion, 1.0)
+        self.satisfaction = _beta(rng, s.initial_satisfaction, 10.0, n)
+        trust0 = np.where(self.migrant, max(s.initial_trust - 0.1, 0.02), s.initial_trust)
+        self.base_trust = _beta(rng, trust0, 10.0, n)
+        self.trust = self.base_trust.copy()
+        self.base_propensity = _beta(rng, s.initial_propensity, 5.0, n)
+        self.propensity = self.base_propensity.copy()
+        # took part in the year before the run with chance propensity × access
+        took = rng.random(n) < self.propensity * self.access
+        self.last_participation = np.where(took, -rng.integers(0, WEEKS_PER_YEAR, n), -10_000)
+        # compounds are contiguous blocks; grids are contiguous blocks cutting across them
+        c = self.n_compounds = max(1, math.ceil(n / s.compound_size))
+        self.hh_comp = np.arange(n) * c // n
+        self.comp_size = np.bincount(self.hh_comp, minlength=c).astype(np.float64)
+        g = self.n_grids = max(1, math.ceil(n / s.households_per_grid))
+        self.hh_grid = np.arange(n) * g // n
+        self.grid_size = np.bincount(self.hh_grid, minlength=g)
+        self.group_weights = {"elderly": group_weights(self.elderly), "migrant": group_weights(self.migrant),
+                              "renter": group_weights(~self.owner)}
+        for i in range(n):
+            Resident(self, i)
+
+    def init_compounds(self, rng: np.random.Generator) -> None:
+        s, c = self.s, self.n_compounds
+        managed = np.zeros(c, bool)
+        managed[rng.permutation(c)[:round(s.property_firm_coverage * c)]] = True
+        oc = np.zeros(c, bool)
+        oc[rng.permutation(np.flatnonzero(managed))[:round(s.owners_committee_share * managed.sum())]] = True
+        unmanaged_mode = self.SELF_GOVERNED if s.courtyard_self_governance else self.UNMANAGED
+        self.comp_mode = np.where(managed, self.MANAGED, unmanaged_mode)
+        self.comp_oc = oc
+        self.comp_firm = np.where(managed, np.cumsum(managed) - 1, -1)
+        self.comp_quality = np.full(c, s.unmanaged_quality)
+        self.comp_collection = np.zeros(c)
+        self.comp_legitimacy = np.zeros(c)
+        self.comp_trust = np.bincount(self.hh_comp, weights=self.trust, minlength=c) / self.comp_size
+        self.comp_sat_up, self.comp_sat_down = np.zeros(c), np.zeros(c)
+        self.comp_trust_up, self.comp_trust_down = np.zeros(c), np.zeros(c)
+
+    def init_constants(self) -> None:
+        """Derived constants of the processes, computed once per run."""
+        s = self.s
+        self.n_types = len(CaseType)
+        self.report_channel = (1.0 + s.digital_report_boost * self.digital) * np.where(
+            self.migrant, s.migrant_report_factor + (1 - s.migrant_report_factor) * s.migrant_inclusion, 1.0)
+        self.report_base = np.where(IS_DISPUTE, s.report_prob_week, min(1.0, 1.5 * s.report_prob_week))
+        self.facility_adequacy = s.facility_m2_per_100_households / (
+            s.facility_m2_per_100_households + s.facility_half_saturation)
+        # the desk serves needs in the community's rooms: without space it halves
+        self.facility_adequacy_desk = 0.5 + 0.5 * self.facility_adequacy
+        w = s.satisfaction_weight_in_assessment
+        self.upward_referral_by_type = np.where(IS_DISPUTE, s.upward_referral * (1.0 - w), 0.0)
+        self.nominal_share = s.paper_closure * (1.0 - w)
+        self.free_hours = s.work_hours_week * (1.0 - s.admin_burden_share)
+        self.grid_case_hours = s.grid_case_hours
+        self.visit_hours = s.visit_hours
+        self.view_rate = WEEKS_PER_MONTH / s.view_memory_weeks
+        self.trust_rate = WEEKS_PER_MONTH / s.trust_memory_weeks
+        self.neighbour_rate = min(1.0, WEEKS_PER_MONTH * s.neighbour_influence)
+        self.training_interval_weeks = max(WEEKS_PER_MONTH, round(s.training_interval_years * WEEKS_PER_YEAR))
+        self.skill_floor = s.skill_floor
+        self.professional_bonus = s.professional_skill_bonus
+        self.skill_retention_month = math.exp(-WEEKS_PER_MONTH / s.skill_decay_weeks)
+        self.experience_keep = 1.0 - s.experience_gain
+        # escalation and abandonment per case type
+        self.escalation_by_type = np.where(IS_DISPUTE, s.escalation_week, 0.0)
+        self.abandon_by_type = np.where(IS_DISPUTE, s.dispute_fade_week, s.need_give_up_week)
+        self.severity_matters = IS_DISPUTE.astype(np.float64)  # needs give up whatever their severity
+        self.age_rate = 1.0 / s.escalation_age_weeks
+        self.legal_share_by_type = np.zeros(len(CaseType))
+        self.legal_share_by_type[[CaseType.NEIGHBOUR, CaseType.PROPERTY]] = s.legal_complexity_share
+        self.legal_share_by_type[CaseType.LEGAL_NEED] = 1.0
+        # deliberation calendar over the weeks of a year: n meetings spread evenly, the
+        # k-th in week ceil(52 k / n); and whether one sits within the longest wait
+        n, w = s.deliberation_per_year, np.arange(1, WEEKS_PER_YEAR + 1)
+        self.deliberation_calendar = (w * n) // WEEKS_PER_YEAR > ((w - 1) * n) // WEEKS_PER_YEAR
+        wait = s.deliberation_max_wait_weeks
+        ahead = np.concatenate([self.deliberation_calendar] * (2 + wait // WEEKS_PER_YEAR))
+        self.deliberation_soon = np.array([ahead[i:i + wait + 1].any() for i in range(WEEKS_PER_YEAR)])
+
+    def init_organisations(self, rng: np.random.Generator) -> None:
+        s = self.s
+        n_so = round(s.social_orgs_per_1000_households * self.n_households / 1000)
+        so_types = sorted(SO_ORDER[i % len(SO_ORDER)] for i in range(n_so))
+        n_firms = int((self.comp_firm >= 0).sum())
+        sl = self.slots = Slots(self.n_grids, so_types, n_firms)
+        self.settled_by_slot = np.zeros(sl.n, np.int64)
+        self.settled_list = [0] * sl.n
+        self.load_list = [0] * sl.n
+        self.staff_nominal = np.where(sl.staff, 1.0 / (1.0 - self.nominal_share), 1.0)
+        self.grid_find_patrol = np.zeros(self.n_grids)
+        self.grid_find_volunteer = np.zeros(self.n_grids)
+        self.volunteer_visits_per_household = 0.0
+        self.activity_intensity = 0.0
+        self.party = PartyOrganisation(self)
+        professional = rng.random(self.n_grids) < s.professional_social_worker_share
+        phases = rng.integers(0, self.training_interval_weeks, self.n_grids)
+        start = rng.uniform(0.1, 0.5, self.n_grids)
+        for g in range(self.n_grids):
+            floor = s.skill_floor + s.professional_skill_bonus * professional[g]
+            GridWorker(self, g, sl.grid0 + g, int(self.grid_size[g]), bool(professional[g]),
+                       float(floor + (1 - floor) * start[g]), int(phases[g]))
+        for i, t in enumerate(so_types):
+            SocialOrganisation(self, t, sl.so0 + i)
+        self.comp_kind_factor = np.ones((self.n_compounds, len(Kind)))
+        self.comp_supervision = np.full(self.n_compounds, s.residents_committee_supervision)
+        for comp in np.flatnonzero(self.comp_firm >= 0):
+            firm = PropertyFirm(self, int(comp), sl.firm0 + int(self.comp_firm[comp]), bool(self.comp_oc[comp]))
+            self.comp_supervision[comp] = firm.supervision
+        # where each case type goes when nothing more specific applies
+        self.default_route = np.full(len(CaseType), sl.desk, np.int32)
+        self.default_route[CaseType.NEIGHBOUR] = sl.mediation
+        self.default_route[CaseType.PROPERTY] = sl.committee
+        self.default_route[CaseType.PUBLIC] = sl.committee
+        if s.legal_advisor_hours_per_week > 0:
+            self.default_route[CaseType.LEGAL_NEED] = sl.legal
+        self.init_fit_table()
+
+    def init_fit_table(self) -> None:
+        """How well a handler of each kind suits each case type, beyond time and skill."""
+        s = self.s
+        fit = np.ones((len(CaseType), len(Kind)))
+        # psychological support needs qualified social workers
+        fit[CaseType.PSYCH, :] = 0.3 + 0.7 * s.professional_social_worker_share
+        fit[CaseType.PSYCH, Kind.SOCIAL_ORG] = 1.0
+        # legal needs at the desk: the committee can only point the way
+        fit[CaseType.LEGAL_NEED, Kind.DESK] = 0.3
+        # the residents' committee: its chance depends on what it is asked to do —
+        # decide a public matter top-down, mediate a property dispute without authority
+        # over the firm, or mediate a neighbour dispute itself
+        fit[:, Kind.COMMITTEE] = 0.0
+        fit[CaseType.PUBLIC, Kind.COMMITTEE] = s.committee_decision_prob
+        fit[CaseType.PROPERTY, Kind.COMMITTEE] = s.committee_property_prob
+        fit[CaseType.NEIGHBOUR, Kind.COMMITTEE] = 0.5 * s.mediation_prob
+        self.fit_table = fit
+
+    def initial_pooled_skill(self, professional_share: float) -> float:
+        """Mean starting skill of a pool of workers (community workers, mediators)."""
+        floor = self.s.skill_floor + self.s.professional_skill_bonus * professional_share
+        return floor + (1 - floor) * 0.3
+
+    # ---- organisations and calendars ------------------------------------------------------------
+    @property
+    def firms(self):
+        return self.agents_by_type.get(PropertyFirm, ())
+
+    def joint_meeting_sits(self) -> bool:
+        return bool(self.s.joint_meeting) and self.week % self.s.joint_meeting_interval_weeks == 0
+
+    def deliberation_sits(self) -> bool:
+        return bool(self.deliberation_calendar[(self.week - 1) % WEEKS_PER_YEAR])
+
+    def deliberation_near(self) -> bool:
+        """Does a deliberation sit within the longest wait the committee accepts?"""
+        return bool(self.deliberation_soon[(self.week - 1) % WEEKS_PER_YEAR])
+
+    # ---- the week ---------------------------------------------------------------------------------
+    def step(self) -> None:
+        cb = self.cases
+        self.week = self.steps
+        Resident.raise_cases(self)
+        cb.merge()
+        self.load_list = np.bincount(cb.slot[cb.state == HANDLING], minlength=self.slots.n).tolist()
+        self.party.plan_week()
+        self.agents_by_type[GridWorker].do("plan_week")
+        self.come_to_light()
+        self.party.triage()
+        if self.deliberation_sits():
+            self.party.convene_deliberation()
+        self.work_cases()
+        if self.week % WEEKS_PER_MONTH == 0:
+            self.end_month()
+        cb.check_conservation()
+
+    def end_month(self) -> None:
+        """Fees, firms, activities, views and learning move monthly."""
+        Resident.pay_fees(self)
+        if self.firms:
+            self.firms.do("review_month")
+        Resident.take_part_in_activities(self)
+        Resident.update_views(self)
+        self.settled_list = self.settled_by_slot.tolist()
+        self.agents_by_type[GridWorker].do("learn")
+        self.party.learn()
+        self.settled_by_slot[:] = 0
+        if self.week % WEEKS_PER_YEAR == 0:
+            self.party.allocate_budget()
+        self.start_month()
+
+    def start_month(self) -> None:
+        """Plans and rates for the coming month."""
+        if self.week == 0:  # skills set the first month's chances
+            self.settled_list = [0] * self.slots.n
+            self.agents_by_type[GridWorker].do("apply_skill")
+        self.party.plan_month()
+        self.party.reconsider_waiting_needs()
+        self.update_case_rates()
+        self.update_comp_kind_factor()
+
+    def update_case_rates(self) -> None:
+        """Weekly rates of each case type for every household, and their running sum.
+
+        Property disputes follow service quality: a firm's, a courtyard council's (as
+        good as its residents trust each other) or an unmanaged compound's neglect.
+        Public matters arise per compound; each household may be the one to voice them.
+        """
+        s = self.s
+        q = self.comp_quality
+        q[self.comp_mode == self.UNMANAGED] = s.unmanaged_quality
+        yard = self.comp_mode == self.SELF_GOVERNED
+        q[yard] = s.unmanaged_quality + 0.5 * self.comp_trust[yard]
+        property_rate = s.rate_property_dispute + s.rate_property_dispute_poor_service * (1.0 - q)
+        yearly = np.empty((self.n_households, self.n_types))
+        yearly[:, CaseType.NEIGHBOUR] = s.rate_neighbour_dispute
+        yearly[:, CaseType.PROPERTY] = property_rate[self.hh_comp]
+        yearly[:, CaseType.PUBLIC] = s.rate_public_matter / self.comp_size[self.hh_comp]
+        yearly[:, CaseType.ELDERLY_CARE] = s.rate_elderly_care_need * self.elderly
+        yearly[:, CaseType.HEALTH] = s.rate_health_need * np.where(self.elderly, 3.0, 1.0)
+        yearly[:, CaseType.LEGAL_NEED] = s.rate_legal_need
+        yearly[:, CaseType.PSYCH] = s.rate_psych_need * np.where(self.vulnerable, 1.0, 1 / 30)
+        self.rate_cumulative = np.cumsum(yearly.ravel() / WEEKS_PER_YEAR)
+        self.rate_total = float(self.rate_cumulative[-1])
+
+    # ---- processes over all cases --------------------------------------------------------------------
+    def open_cases(self, ctype: np.ndarray, hh: np.ndarray) -> None:
+        """New latent cases for households hh (severity and legal complexity drawn)."""
+        n, mean = len(hh), self.s.initial_severity_mean
+        severity = self.rng.beta(6 * mean, 6 * (1 - mean), n)
+        legal = self.rng.random(n) < self.legal_share_by_type[ctype]
+        self.cases.add(self.week, ctype, hh, severity, legal)
+
+    def come_to_light(self) -> None:
+        """Latent cases become known: reported by the household, or found by a grid
+        worker's visit, a volunteer's contact, or a social organisation serving the
+        household (discovery channels are rare and taken as additive). One draw per case
+        decides whether and through which channel."""
+        cb = self.cases
+        latent = np.flatnonzero(cb.state == LATENT)
+        if not len(latent):
+            return
+        hh = cb.hh[latent]
+        p_report = Resident.report_chance(self, hh, cb.ctype[latent], cb.severity[latent])
+        grid = self.hh_grid[hh]
+        p_patrol, p_volunteer = self.grid_find_patrol[grid], self.grid_find_volunteer[grid]
+        p_outreach = self.outreach_chance(hh)
+        p_find = np.minimum(1.0, p_patrol + p_volunteer + p_outreach)
+        u = self.rng.random(len(latent))
+        unreported = 1.0 - p_report
+        known = u < p_report + unreported * p_find
+        if not known.any():
+            return
+        # given the case came to light, where u falls tells the channel
+        u, p_report = u[known], p_report[known]
+        v = (u - p_report) / np.maximum(unreported[known], 1e-12)  # uniform on [0, p_find)
+        a = p_patrol[known]
+        b = a + p_volunteer[known]
+        channel = (v >= a).astype(np.int64) + (v >= b)  # 0 patrol, 1 volunteer, 2 outreach
+        channel = np.where(u < p_report, Channel.REPORTED, channel + 1)
+        cb.make_known(latent[known], channel, self.week)
+
+    def outreach_chance(self, hh: np.ndarray) -> np.ndarray | float:
+        """Social organisations serving a household notice its other troubles, as
+        readily as the three-social linkage lets them pass them on."""
+        link = self.s.three_social_linkage
+        cb = self.cases
+        at_so = self.slots.is_social_org[cb.slot] & (cb.state == HANDLING)
+        if link == 0 or not at_so.any():
+            return 0.0
+        served = np.zeros(self.n_households, bool)
+        served[cb.hh[at_so]] = True
+        return (0.3 * link) * served[hh]
+
+    def assign_cases(self, idx: np.ndarray, slots: np.ndarray) -> None:
+        """Hand cases to handlers, noting how well each handler suits its case: its
+        kind, the compound (courtyards, joint meeting) and the case's severity."""
+        cb = self.cases
+        kind = self.slots.kind[slots]
+        fit = self.fit_table[cb.ctype[idx], kind] * self.comp_kind_factor[self.hh_comp[cb.hh[idx]], kind]
+        fit *= 1.0 - self.s.severity_penalty * cb.severity[idx]
+        cb.assign(idx, slots, fit, self.week)
+
+    def update_comp_kind_factor(self) -> None:
+        """Handlers whose success depends on the compound: courtyard councils work as
+        well as their residents trust each other; the joint meeting as well as the
+        compound's firm is supervised."""
+        f = self.comp_kind_factor
+        f[:, Kind.COURTYARD] = 0.5 + 0.5 * self.comp_trust
+        f[:, Kind.JOINT_MEETING] = 0.7 + 0.3 * self.comp_supervision
+
+    def work_cases(self) -> None:
+        """One week of every open case: settled by its handler, escalated beyond the
+        community, or abandoned — competing risks drawn with one uniform per case."""
+        s, cb, sl = self.s, self.cases, self.slots
+        n = len(cb)
+        if n == 0:
+            return
+        state, t, sev = cb.state, cb.ctype, cb.severity
+        slot = np.where(state == HANDLING, cb.slot, sl.none)
+        share = sl.share(np.bincount(slot, minlength=sl.n))[slot]
+        p = sl.prob[slot] * share * cb.fit
+        # legal advice: the advisor's hours shared by all legally complex cases in hand
+        legal = cb.legal & (slot != sl.none)
+        n_legal = int(legal.sum())
+        if n_legal:
+            advice = min(1.0, s.legal_advisor_hours_per_week / (n_legal * s.legal_case_hours))
+            p[legal & (slot != sl.legal)] *= s.legal_floor + (1.0 - s.legal_floor) * advice
+        # a deliberation is as legitimate as its attendance
+        if sl.hours[sl.deliberation] > 0:
+            delib = np.flatnonzero(slot == sl.deliberation)
+            p[delib] *= 0.4 + 0.6 * self.comp_legitimacy[self.hh_comp[cb.hh[delib]]]
+        # staff assessed on upward targets also close cases on paper
+        p_settle = np.minimum(1.0, p * self.staff_nominal[slot])
+        # escalation grows with severity and weeks open, attention halves it; unattended
+        # grievances fade and needs waiting unserved are given up
+        attended = 1.0 - share
+        p_escalate = self.escalation_by_type[t] * sev * (1.0 + (self.week - cb.created) * self.age_rate)
+        p_escalate *= 1.0 - 0.5 * share
+        p_abandon = self.abandon_by_type[t] * (1.0 - self.severity_matters[t] * sev) * attended
+        c2 = p_settle + p_escalate
+        c3 = c2 + p_abandon
+        u = self.rng.random(n) * np.maximum(1.0, c3)  # rescaled where the risks exceed 1
+        u[state == CLOSED] = np.inf                   # closed earlier this week (pushed up)
+        code = (u >= p_settle).astype(np.int8) + (u >= c2) + (u >= c3)  # 0 settle 1 esc 2 ab 3 none
+        # disputes nobody is handling worsen
+        worsen = (code == 3) & (slot == sl.none) & (t <= PUBLIC)
+        sev[worsen] += s.severity_growth_week * (1.0 - sev[worsen])
+        ending = np.flatnonzero(code < 3)
+        if len(ending):
+            self.end_cases(ending, code[ending], u[ending] / np.maximum(p_settle[ending], 1e-300))
+
+    def end_cases(self, idx: np.ndarray, code: np.ndarray, v: np.ndarray) -> None:
+        """Close the cases ending this week (code 0 settled, 1 escalated, 2 abandoned).
+
+        Settled cases are settled genuinely or — by staff assessed on upward targets —
+        on paper (v = u / p_settle is uniform given settlement: its top share is
+        nominal), and then the grievance comes back as a new case. Top-down decisions
+        on public matters are accepted, or petitioned upward.
+        """
+        cb, sl = self.cases, self.slots
+        settled = code == 0
+        slot = cb.slot[idx]
+        self.settled_by_slot += np.bincount(slot[settled], minlength=sl.n)
+        code = np.where(settled & sl.staff[slot] & (v >= 1.0 - self.nominal_share), NOMINAL, code)
+        decided = settled & (slot == sl.committee) & (cb.ctype[idx] == PUBLIC)
+        if decided.any():
+            hh = cb.hh[idx[decided]]
+            accept = self.s.topdown_acceptance * (0.7 + 0.3 * self.trust[hh])
+            code[decided] = np.where(self.rng.random(len(hh)) < accept, GENUINE, ESCALATED)
+            np.add.at(self.comp_trust_down, self.hh_comp[hh], 0.3 * self.s.case_outcome_impact)
+        paper = idx[code == NOMINAL]
+        if len(paper):
+            cb.recurrences += len(paper)
+            cb.add(self.week, cb.ctype[paper], cb.hh[paper],
+                   np.minimum(1.0, cb.severity[paper] + 0.1), cb.legal[paper])
+        self.close_cases(idx, code)
+
+    def close_cases(self, idx: np.ndarray, code: np.ndarray | int) -> None:
+        """Close cases (by outcome code), and let the households concerned feel it:
+        their own case moves their satisfaction, and their trust where the community's
+        organisations were involved; a compound's public matter moves the compound."""
+        if isinstance(code, int):
+            code = np.full(len(idx), code, np.int64)
+        closed = self.cases.close(idx, OUTCOME_OF_CODE[code], self.week)
+        c = self.s.case_outcome_impact
+        public = closed.ctype == PUBLIC
+        if public.any():
+            comp = self.hh_comp[closed.hh[public]]
+            pc = code[public]
+            delib = closed.slot[public] == self.slots.deliberation
+            np.add.at(self.comp_sat_up, comp[pc == GENUINE], 0.3 * c)
+            np.add.at(self.comp_trust_up, comp[(pc == GENUINE) & delib], 0.3 * c)
+            np.add.at(self.comp_sat_down, comp[pc == ESCALATED], 0.3 * c)
+            np.add.at(self.comp_trust_down, comp[pc == ESCALATED], 0.3 * c)
+            own = ~public
+            closed.hh, closed.slot, closed.known, code = closed.hh[own], closed.slot[own], closed.known[own], code[own]
+        involved = np.where(code == GENUINE, self.slots.community[closed.slot],
+                            np.where(code == ABANDONED, closed.known, True))
+        Resident.feel(self, closed.hh, c * SATISFACTION_IMPACT[code], c * TRUST_IMPACT[code] * involved)
+
+    # ---- property firms leaving --------------------------------------------------------------------
+    def firm_leaves(self, firm: PropertyFirm) -> None:
+        """The compound governs itself (where courtyard self-governance is on) or stays
+        unmanaged; the firm's open complaints go to the courtyard council or committee."""
+        comp = firm.compound
+        self_govern = bool(self.s.courtyard_self_governance)
+        self.comp_mode[comp] = self.SELF_GOVERNED if self_govern else self.UNMANAGED
+        self.comp_firm[comp] = -1
+        self.comp_collection[comp] = 0.0
+        self.comp_supervision[comp] = self.s.residents_committee_supervision
+        cb, sl = self.cases, self.slots
+        mine = np.flatnonzero((cb.state == HANDLING) & (cb.slot == firm.slot))
+        self.assign_cases(mine, np.full(len(mine), sl.courtyard if self_govern else sl.committee, np.int32))
+        firm.remove()
+
+
+def _beta(rng: np.random.Generator, mean: float | np.ndarray, concentration: float, n: int) -> np.ndarray:
+    mean = np.clip(mean, 1e-3, 1 - 1e-3)
+    return rng.beta(mean * concentration, (1 - mean) * concentration, n)

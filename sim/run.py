@@ -1,0 +1,55 @@
+"""One run as a pure function: (levers, seed, weeks) -> RunRecord.
+
+Everything above the model — designs, backends, the store, analysis — only moves
+these records around.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.levers import resolve
+from sim.model import GovernanceModel
+from sim.outcomes import OUTCOME_NAMES, measure
+
+DEFAULT_WEEKS = 156  # 2018 to 2020, the policy's first target year
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What one run produced: its full lever values, seed, weeks and outcomes."""
+
+    levers: dict[str, Any]
+    seed: int
+    weeks: int
+    outcomes: dict[str, float]
+    weeks_recorded: np.ndarray          # the weeks of the time series
+    timeseries: np.ndarray              # (len(weeks_recorded), len(OUTCOME_NAMES))
+
+
+def run(levers: Mapping[str, Any] | None = None, seed: int = 0, weeks: int = DEFAULT_WEEKS,
+        timeseries_every: int = 1) -> RunRecord:
+    """Run one community for `weeks` weeks; keep every k-th week (0: none, only the end)."""
+    if weeks < 1:
+        raise ValueError(f"weeks must be at least 1, got {weeks}")
+    full = resolve(levers or {})
+    model = GovernanceModel(full, seed=seed)
+    recorded, rows = [], []
+    for week in range(1, weeks + 1):
+        model.step()
+        if timeseries_every and (week % timeseries_every == 0 or week == weeks):
+            recorded.append(week)
+            rows.append(measure(model))
+    final = rows[-1] if recorded and recorded[-1] == weeks else measure(model)
+    return RunRecord(
+        levers=full,
+        seed=int(seed),
+        weeks=weeks,
+        outcomes=dict(zip(OUTCOME_NAMES, map(float, final))),
+        weeks_recorded=np.array(recorded, np.int32),
+        timeseries=np.array(rows, np.float64).reshape(len(rows), len(OUTCOME_NAMES)),
+    )

@@ -1,0 +1,105 @@
+"""Scenario files: TOML, one table of levers, optionally extending another scenario.
+
+    name = "sichuan-2020"                 # optional; defaults to the file's stem
+    description = "the policy's targets"  # optional
+    extends = "baseline-2017.toml"        # optional; relative to this file
+    [levers]
+    households_per_grid = 300             # say where each value comes from
+
+A scenario names only what differs from the lever defaults (or from the scenario
+it extends); `levers()` resolves the rest. Every problem is an InputError naming
+the file, the key, the bad value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.errors import InputError, closest, show
+from sim.levers import LEVER_BY_NAME, lever, resolve
+
+TOP_LEVEL = ("name", "description", "extends", "levers")
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of lever values, as written (and inherited) in scenario files."""
+
+    name: str
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
+    path: Path | None = None
+
+    def levers(self) -> dict[str, Any]:
+        """Every lever's value under this scenario."""
+        return resolve(self.overrides, source=str(self.path) if self.path else self.name)
+
+
+def find(reference: str | Path, base: Path | None = None) -> Path:
+    """The file a scenario reference names: a path, or a name in scenarios/."""
+    ref = Path(reference)
+    candidates = [ref] if ref.is_absolute() else [(base or Path.cwd()) / ref]
+    if base is None and ref.suffix != ".toml" and len(ref.parts) == 1:
+        for root in (Path.cwd() / "scenarios", SCENARIO_DIR):
+            candidates.append(root / f"{ref}.toml")
+    for c in candidates:
+        if c.is_file():
+            return c.resolve()
+    raise InputError("no such scenario file", source=str(reference))
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's content, or an InputError saying where the syntax is wrong."""
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"TOML syntax error: {e}", source=str(path)) from None
+    except OSError as e:
+        raise InputError(f"cannot read file ({e.strerror})", source=str(path)) from None
+
+
+def load(reference: str | Path, *, _base: Path | None = None, _chain: tuple[Path, ...] = ()) -> Scenario:
+    """Load and validate a scenario file, following `extends`."""
+    path = find(reference, _base)
+    source = str(path)
+    if path in _chain:
+        cycle = " -> ".join(p.name for p in (*_chain, path))
+        raise InputError(f"'extends' forms a cycle: {cycle}", source=str(_chain[-1]), key="extends")
+    data = read_toml(path)
+    for key in data:
+        if key not in TOP_LEVEL:
+            if key in LEVER_BY_NAME:
+                raise InputError(f"lever '{key}' must go under [levers]", source=source, key=key)
+            guess = closest(key, TOP_LEVEL)
+            hint = f"did you mean '{guess}'?" if guess else f"allowed: {', '.join(TOP_LEVEL)}"
+            raise InputError(f"unknown key '{key}'; {hint}", source=source, key=key)
+    for key in ("name", "description", "extends"):
+        if key in data and not isinstance(data[key], str):
+            raise InputError(f"expected a string, got {show(data[key])}", source=source, key=key)
+    levers = data.get("levers", {})
+    if not isinstance(levers, dict):
+        raise InputError(f"expected a table [levers], got {show(levers)}", source=source, key="levers")
+    overrides: dict[str, Any] = {}
+    if "extends" in data:
+        try:
+            parent_path = find(data["extends"], path.parent)
+        except InputError:
+            raise InputError(f"no such scenario file {show(data['extends'])} (relative to this file)",
+                             source=source, key="extends") from None
+        overrides.update(load(parent_path, _base=path.parent, _chain=(*_chain, path)).overrides)
+    for name, value in levers.items():
+        overrides[name] = lever(name, source).check(value, source)
+    resolve(overrides, source)  # cross-checks (none yet beyond each lever's own)
+    return Scenario(data.get("name", path.stem), overrides, data.get("description", ""), path)
+
+
+def from_levers(name: str, overrides: Mapping[str, Any], source: str | None = None) -> Scenario:
+    """A scenario given directly as lever values (from an experiment file or Python)."""
+    checked = {k: lever(k, source).check(v, source) for k, v in overrides.items()}
+    return Scenario(name, checked, "", None)

@@ -1,0 +1,94 @@
+"""Handler slots: who can hold a case, with what time and what chance of settling it.
+
+Each organisation that handles cases owns one slot (one per grid worker, social
+organisation and property firm; one each for the mediation committee, the
+residents' committee's service desk and its decisions, courtyard councils, the
+joint meeting, deliberation and the legal advisor). Agents set their slot's hours
+and weekly settlement chance when they plan; the model then works every open case
+in one vectorised pass (`GovernanceModel.work_cases`).
+
+Capacity is shared like a processor: a slot with H hours and n cases each needing h
+hours a week gives every case the share min(1, H / (n h)) of the attention it needs.
+Meetings have an agenda instead: hours = agenda items, h = 1.
+
+One extra slot, `none`, stands for "no handler" (latent and known cases): it has no
+time and no chance, so every open case can be looked up without masking.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+from sim.cases import CaseType
+
+
+class Kind(IntEnum):
+    GRID = 0
+    MEDIATION = 1
+    DESK = 2
+    COMMITTEE = 3
+    COURTYARD = 4
+    JOINT_MEETING = 5
+    DELIBERATION = 6
+    LEGAL = 7
+    SOCIAL_ORG = 8
+    FIRM = 9
+    NONE = 10
+
+
+# Kinds staffed by community workers, whose settlements may be nominal under
+# assessment that ignores satisfaction (clause 十六).
+STAFF_KINDS = (Kind.GRID, Kind.MEDIATION, Kind.DESK, Kind.COMMITTEE)
+# Kinds whose settlement shows residents that the community's own organisations work.
+COMMUNITY_KINDS = tuple(k for k in Kind if k not in (Kind.FIRM, Kind.NONE))
+
+
+class Slots:
+    """The slot table: kinds and this week's hours and chances."""
+
+    def __init__(self, n_grid: int, so_types: list[CaseType], n_firms: int) -> None:
+        kinds = ([Kind.GRID] * n_grid
+                 + [Kind.MEDIATION, Kind.DESK, Kind.COMMITTEE, Kind.COURTYARD,
+                    Kind.JOINT_MEETING, Kind.DELIBERATION, Kind.LEGAL]
+                 + [Kind.SOCIAL_ORG] * len(so_types) + [Kind.FIRM] * n_firms + [Kind.NONE])
+        self.kind = np.array(kinds, np.int8)
+        self.n = len(kinds)
+        self.grid0 = 0
+        self.mediation = n_grid
+        self.desk = n_grid + 1
+        self.committee = n_grid + 2
+        self.courtyard = n_grid + 3
+        self.joint_meeting = n_grid + 4
+        self.deliberation = n_grid + 5
+        self.legal = n_grid + 6
+        self.so0 = n_grid + 7
+        self.firm0 = self.so0 + len(so_types)
+        self.none = self.n - 1
+        self.hours = np.zeros(self.n)             # capacity this week
+        self.case_hours = np.ones(self.n)         # need per case-week
+        self.prob = np.zeros(self.n)              # weekly settlement chance at full attention
+        self.staff = np.isin(self.kind, STAFF_KINDS)
+        self.community = np.isin(self.kind, COMMUNITY_KINDS)
+        # indexable by slot -1 too (that is `none`)
+        self.is_firm = self.kind == Kind.FIRM
+        self.is_social_org = self.kind == Kind.SOCIAL_ORG
+        # slots whose cases a social organisation could take instead (three-social linkage)
+        self.referable = np.isin(self.kind, (Kind.DESK, Kind.LEGAL, Kind.MEDIATION))
+        # the social organisations serving each case type: first slot and how many
+        self.so_first = np.zeros(len(CaseType), np.int32)
+        self.so_count = np.zeros(len(CaseType), np.int32)
+        for ct in CaseType:
+            mine = [self.so0 + i for i, t in enumerate(so_types) if t == ct]
+            if mine:
+                self.so_first[ct], self.so_count[ct] = mine[0], len(mine)
+        order = sorted(range(len(so_types)), key=lambda i: so_types[i])
+        if order != list(range(len(so_types))):
+            raise ValueError("social organisations must be grouped by service type")
+
+    def share(self, load: np.ndarray) -> np.ndarray:
+        """Per slot, the share of needed attention each of its cases gets this week."""
+        s = np.minimum(1.0, self.hours / np.maximum(load * self.case_hours, 1e-300))
+        s[self.none] = 0.0
+        return s

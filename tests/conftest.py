@@ -1,0 +1,34 @@
+"""Shared helpers for the test suite. Every stochastic test uses fixed seeds."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+
+# the suite must not compete with itself for the machine's 2 cores
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+@pytest.fixture
+def govsim(tmp_path, monkeypatch):
+    """Run the CLI in-process from tmp_path; returns (exit status, stdout, stderr)."""
+    from analysis.cli import main
+
+    def call(*argv: str, cwd: Path | None = None):
+        monkeypatch.chdir(cwd or tmp_path)
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                status = main(list(argv))
+            except SystemExit as e:  # argparse usage errors, --version
+                status = e.code if isinstance(e.code, int) else 1
+        return status, out.getvalue(), err.getvalue()
+
+    return call

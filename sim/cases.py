@@ -102,6 +102,7 @@ class CaseBook:
         self.known_by = np.zeros(len(Channel), np.int64)
         self.weeks_to_known = 0                   # summed over cases that became known
         self.recurrences = 0                      # nominal settlements that came back
+        self.legal_disputes_closed = np.zeros(len(Outcome), np.int64)  # by outcome
         self._pending: list[tuple[np.ndarray, ...]] = []
         self._n_pending = np.zeros(N_TYPES, np.int64)
 
@@ -167,6 +168,9 @@ class CaseBook:
         self.state[idx] = CLOSED
         ctype = self.ctype[idx]
         self._flat_counts += np.bincount(ctype * len(Outcome) + outcome, minlength=self.counts.size)
+        legal = self.legal[idx] & (ctype <= CaseType.PUBLIC)
+        if legal.any():
+            self.legal_disputes_closed += np.bincount(outcome[legal], minlength=len(Outcome))
         resolved = outcome == Outcome.RESOLVED
         self.weeks_to_resolution += float(resolved @ (week - self.created[idx]))
         return Closed(ctype, self.hh[idx], self.slot[idx], state != LATENT, outcome)

@@ -388,12 +388,13 @@ class GovernanceModel(mesa.Model):
             p[delib] *= 0.4 + 0.6 * self.comp_legitimacy[self.hh_comp[cb.hh[delib]]]
         # staff assessed on upward targets also close cases on paper
         p_settle = np.minimum(1.0, p * self.staff_nominal[slot])
-        # escalation grows with severity and weeks open, attention halves it; unattended
-        # grievances fade and needs waiting unserved are given up
-        attended = 1.0 - share
+        # escalation grows with severity and weeks open; attention (or a place on a
+        # scheduled meeting's agenda) halves it. Unattended grievances fade, and needs
+        # waiting unserved are given up
+        attention = np.where(sl.is_meeting[slot], 1.0, share)
         p_escalate = self.escalation_by_type[t] * sev * (1.0 + (self.week - cb.created) * self.age_rate)
-        p_escalate *= 1.0 - 0.5 * share
-        p_abandon = self.abandon_by_type[t] * (1.0 - self.severity_matters[t] * sev) * attended
+        p_escalate *= 1.0 - 0.5 * attention
+        p_abandon = self.abandon_by_type[t] * (1.0 - self.severity_matters[t] * sev) * (1.0 - attention)
         c2 = p_settle + p_escalate
         c3 = c2 + p_abandon
         u = self.rng.random(n) * np.maximum(1.0, c3)  # rescaled where the risks exceed 1

@@ -74,6 +74,7 @@ class Slots:
         # indexable by slot -1 too (that is `none`)
         self.is_firm = self.kind == Kind.FIRM
         self.is_social_org = self.kind == Kind.SOCIAL_ORG
+        self.is_meeting = np.isin(self.kind, (Kind.JOINT_MEETING, Kind.DELIBERATION))
         # slots whose cases a social organisation could take instead (three-social linkage)
         self.referable = np.isin(self.kind, (Kind.DESK, Kind.LEGAL, Kind.MEDIATION))
         # the social organisations serving each case type: first slot and how many

@@ -1,0 +1,84 @@
+"""Scenario files: loading, extends, and one-line errors for every kind of bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.errors import InputError
+from sim.levers import LEVER_BY_NAME, LEVERS
+from sim.scenario import load
+
+from conftest import SCENARIOS
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("name", ["baseline-2017", "sichuan-2020", "town", "rural"])
+def test_shipped_scenarios_load_and_resolve_every_lever(name):
+    s = load(SCENARIOS / f"{name}.toml")
+    levers = s.levers()
+    assert set(levers) == {l.name for l in LEVERS}
+    assert s.name == name
+
+
+def test_extends_inherits_and_overrides():
+    town = load(SCENARIOS / "town.toml").levers()
+    target = load(SCENARIOS / "sichuan-2020.toml").levers()
+    assert town["settlement"] == "town"
+    assert town["joint_meeting"] == target["joint_meeting"] is True
+    # settlement defaults apply where neither file sets the lever
+    assert town["households"] == LEVER_BY_NAME["households"].default_for("town")
+    rural = load(SCENARIOS / "rural.toml").levers()
+    assert rural["property_firm_coverage"] == 0.0
+
+
+def test_a_bare_name_finds_the_scenario_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert load("baseline-2017").name == "baseline-2017"
+
+
+BAD = {
+    "unknown lever": ("[levers]\nhouseholds_per_grd = 300\n", ["households_per_grd", "households_per_grid"]),
+    "unknown top-level key": ("nmae = 'x'\n", ["nmae", "name"]),
+    "lever outside [levers]": ("households = 300\n", ["households", "[levers]"]),
+    "wrong type": ("[levers]\nhouseholds = \"many\"\n", ["households", '"many"', "integer"]),
+    "bool as number": ("[levers]\njoint_meeting = 1\n", ["joint_meeting", "true or false"]),
+    "float for int": ("[levers]\nhouseholds = 300.5\n", ["households", "300.5", "integer"]),
+    "out of bounds": ("[levers]\nadmin_burden_share = 1.5\n", ["admin_burden_share", "1.5", "[0, 0.95]"]),
+    "bad choice": ("[levers]\nsettlement = \"suburb\"\n", ["settlement", "suburb", "urban"]),
+    "syntax error": ("[levers]\nhouseholds = = 3\n", ["TOML syntax error", "line 2"]),
+    "missing extends": ("extends = \"nowhere.toml\"\n", ["extends", "nowhere.toml"]),
+    "levers not a table": ("levers = 3\n", ["levers", "table"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_scenario_gives_one_line_naming_file_key_and_allowed(tmp_path, case):
+    text, expected = BAD[case]
+    path = write(tmp_path / "bad.toml", text)
+    with pytest.raises(InputError) as e:
+        load(path)
+    message = str(e.value)
+    assert "\n" not in message
+    assert str(path) in message
+    for fragment in expected:
+        assert fragment in message, f"{fragment!r} not in {message!r}"
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match="no such scenario file"):
+        load(tmp_path / "absent.toml")
+
+
+def test_extends_cycle_is_named(tmp_path):
+    write(tmp_path / "a.toml", 'extends = "b.toml"\n')
+    write(tmp_path / "b.toml", 'extends = "a.toml"\n')
+    with pytest.raises(InputError) as e:
+        load(tmp_path / "a.toml")
+    assert "cycle" in str(e.value) and "a.toml -> b.toml -> a.toml" in str(e.value)
+    assert "extends" in str(e.value)

@@ -60,15 +60,19 @@ class Resident(mesa.Agent):
         """Households fall into disputes and needs; compounds raise public matters.
 
         Cases arise as independent Poisson processes per household and type. The week's
-        number is Poisson with the summed rate; each case picks its (household, type)
-        pair in proportion to the pair's rate, by bisection of the cumulative rates
-        (rebuilt monthly, when property service and trust change).
+        number is Poisson with the summed rate; each case picks its household in
+        proportion to the household's total rate (bisection of the running sum, rebuilt
+        monthly when property service and trust change), then its type in proportion to
+        that household's rates.
         """
         n = m.rng.poisson(m.rate_total)
         if n:
-            pair = np.searchsorted(m.rate_cumulative, m.rng.random(n) * m.rate_total, side="right")
-            pair = np.minimum(pair, len(m.rate_cumulative) - 1)
-            m.open_cases(pair % m.n_types, pair // m.n_types)
+            u = m.rng.random((n, 2))
+            hh = np.searchsorted(m.rate_cumulative, u[:, 0] * m.rate_total, side="right")
+            hh = np.minimum(hh, m.n_households - 1)
+            cum = np.cumsum(m.case_rates(hh), axis=1)
+            ctype = (u[:, 1:] * cum[:, -1:] >= cum).sum(axis=1)
+            m.open_cases(np.minimum(ctype, m.n_types - 1), hh)
 
     @staticmethod
     def report_chance(m: GovernanceModel, hh: np.ndarray, ctype: np.ndarray, severity: np.ndarray) -> np.ndarray:

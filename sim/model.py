@@ -57,6 +57,7 @@ class GovernanceModel(mesa.Model):
         self.init_compounds(population_rng)
         self.init_constants()
         self.init_organisations(population_rng)
+        self.init_case_rates()
         self.cases = CaseBook()
         self.party.allocate_budget()
         self.start_month()
@@ -275,29 +276,37 @@ class GovernanceModel(mesa.Model):
         self.update_case_rates()
         self.update_comp_kind_factor()
 
-    def update_case_rates(self) -> None:
-        """Weekly rates of each case type for every household, and their running sum.
-
-        Property disputes follow service quality: a firm's, a courtyard council's (as
-        good as its residents trust each other) or an unmanaged compound's neglect.
-        Public matters arise per compound; each household may be the one to voice them.
-        """
+    def init_case_rates(self) -> None:
+        """Weekly rates of the case types that do not change during a run."""
         s = self.s
-        q = self.comp_quality
-        q[self.comp_mode == self.UNMANAGED] = s.unmanaged_quality
-        yard = self.comp_mode == self.SELF_GOVERNED
-        q[yard] = s.unmanaged_quality + 0.5 * self.comp_trust[yard]
-        property_rate = s.rate_property_dispute + s.rate_property_dispute_poor_service * (1.0 - q)
-        yearly = np.empty((self.n_households, self.n_types))
+        yearly = np.zeros((self.n_households, self.n_types))
         yearly[:, CaseType.NEIGHBOUR] = s.rate_neighbour_dispute
-        yearly[:, CaseType.PROPERTY] = property_rate[self.hh_comp]
         yearly[:, CaseType.PUBLIC] = s.rate_public_matter / self.comp_size[self.hh_comp]
         yearly[:, CaseType.ELDERLY_CARE] = s.rate_elderly_care_need * self.elderly
         yearly[:, CaseType.HEALTH] = s.rate_health_need * np.where(self.elderly, 3.0, 1.0)
         yearly[:, CaseType.LEGAL_NEED] = s.rate_legal_need
         yearly[:, CaseType.PSYCH] = s.rate_psych_need * np.where(self.vulnerable, 1.0, 1 / 30)
-        self.rate_cumulative = np.cumsum(yearly.ravel() / WEEKS_PER_YEAR)
+        self.static_rates = yearly / WEEKS_PER_YEAR  # the PROPERTY column stays 0 here
+        self.static_rate_sum = self.static_rates.sum(axis=1)
+
+    def update_case_rates(self) -> None:
+        """Monthly: property-dispute rates follow service quality — a firm's, a
+        courtyard council's (as good as its residents trust each other) or an unmanaged
+        compound's neglect — and the running sum of every household's total rate."""
+        s = self.s
+        q = self.comp_quality
+        q[self.comp_mode == self.UNMANAGED] = s.unmanaged_quality
+        yard = self.comp_mode == self.SELF_GOVERNED
+        q[yard] = s.unmanaged_quality + 0.5 * self.comp_trust[yard]
+        self.property_rate = (s.rate_property_dispute + s.rate_property_dispute_poor_service * (1.0 - q)) / WEEKS_PER_YEAR
+        self.rate_cumulative = np.cumsum(self.static_rate_sum + self.property_rate[self.hh_comp])
         self.rate_total = float(self.rate_cumulative[-1])
+
+    def case_rates(self, hh: np.ndarray) -> np.ndarray:
+        """This month's weekly rate of each case type, for households hh."""
+        rates = self.static_rates[hh]
+        rates[:, CaseType.PROPERTY] = self.property_rate[self.hh_comp[hh]]
+        return rates
 
     # ---- processes over all cases --------------------------------------------------------------------
     def open_cases(self, ctype: np.ndarray, hh: np.ndarray) -> None:

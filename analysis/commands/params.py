@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from sim.levers import LEVERS, table_rows
+from sim.levers import LEVERS, markdown_table, table_rows
 
 NAME = "params"
 HELP = "list every lever: type, default, bounds, unit, clause and meaning"
@@ -15,10 +15,14 @@ ORDER = 30
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="the table as JSON")
+    p.add_argument("--markdown", action="store_true", help="the table as docs/ODD.md carries it")
     p.add_argument("--kind", choices=("policy", "context", "behaviour"), help="only levers of this kind")
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.markdown:
+        print(markdown_table())
+        return 0
     rows = [r for r in table_rows() if args.kind in (None, r["kind"])]
     if args.json:
         json.dump(rows, sys.stdout, indent=2, ensure_ascii=False)

@@ -172,7 +172,7 @@ class CaseBook:
         if legal.any():
             self.legal_disputes_closed += np.bincount(outcome[legal], minlength=len(Outcome))
         resolved = outcome == Outcome.RESOLVED
-        self.weeks_to_resolution += float(resolved @ (week - self.created[idx]))
+        self.weeks_to_resolution += float(np.add.reduce(week - self.created[idx], where=resolved))
         return Closed(ctype, self.hh[idx], self.slot[idx], state != LATENT, outcome)
 
     # ---- accounting -----------------------------------------------------------------

@@ -20,7 +20,6 @@ from sim.agents import GridWorker, PartyOrganisation, PropertyFirm, Resident, So
 from sim.cases import (ABANDONED, CLOSED, ESCALATED, GENUINE, HANDLING, IS_DISPUTE, LATENT, NOMINAL,
                        OUTCOME_OF_CODE, CaseBook, CaseType, Channel)
 from sim.levers import resolve
-from sim.outcomes import group_weights
 from sim.slots import Kind, Slots
 
 WEEKS_PER_YEAR = 52
@@ -94,8 +93,8 @@ class GovernanceModel(mesa.Model):
         g = self.n_grids = max(1, math.ceil(n / s.households_per_grid))
         self.hh_grid = np.arange(n) * g // n
         self.grid_size = np.bincount(self.hh_grid, minlength=g)
-        self.group_weights = {"elderly": group_weights(self.elderly), "migrant": group_weights(self.migrant),
-                              "renter": group_weights(~self.owner)}
+        self.groups = {name: (mask, int(mask.sum())) for name, mask in
+                       (("elderly", self.elderly), ("migrant", self.migrant), ("renter", ~self.owner))}
         for i in range(n):
             Resident(self, i)
 

@@ -66,10 +66,12 @@ def _ratio(a: float, b: float) -> float:
     return a / b if b > 0 else NAN
 
 
-def group_weights(mask: np.ndarray) -> np.ndarray | None:
-    """Weights that turn a dot product into the group's mean (None: empty group)."""
-    n = int(mask.sum())
-    return mask / n if n else None
+def group_mean(x: np.ndarray, mask: np.ndarray, n: int) -> float:
+    """Mean of x over a group of n households (NaN for an empty group).
+
+    A masked reduction, not a dot product: BLAS would start threads for this.
+    """
+    return float(np.add.reduce(x, where=mask)) / n if n else NAN
 
 
 def measure(m: GovernanceModel) -> np.ndarray:
@@ -84,7 +86,7 @@ def measure(m: GovernanceModel) -> np.ndarray:
     known = int(cb.known_by.sum())
     s = m.satisfaction
     managed = m.comp_size * (m.comp_firm >= 0)
-    w = m.group_weights
+    g = m.groups
     return np.array([
         _ratio(n_res, n_closed),
         _ratio(n_esc, n_closed),
@@ -93,15 +95,15 @@ def measure(m: GovernanceModel) -> np.ndarray:
         float(s.sum()) / m.n_households,
         float(m.trust.sum()) / m.n_households,
         np.count_nonzero(m.last_participation > m.week - 52) / m.n_households,
-        NAN if w["elderly"] is None else float(s @ w["elderly"]),
-        NAN if w["migrant"] is None else float(s @ w["migrant"]),
-        NAN if w["renter"] is None else float(s @ w["renter"]),
+        group_mean(s, *g["elderly"]),
+        group_mean(s, *g["migrant"]),
+        group_mean(s, *g["renter"]),
         _ratio(disputes[Outcome.RESOLVED], disputes[1:].sum()),
         _ratio(cb.legal_disputes_closed[Outcome.RESOLVED], cb.legal_disputes_closed.sum()),
         _ratio(c[CaseType.PROPERTY, Outcome.ESCALATED], closed[CaseType.PROPERTY]),
         _ratio(int(cb.known_by[_PROACTIVE].sum()), known),
         _ratio(cb.weeks_to_known, known),
-        _ratio(float(m.comp_collection @ managed), float(managed.sum())),
+        _ratio(float((m.comp_collection * managed).sum()), float(managed.sum())),
         _ratio(cb.recurrences, n_res),
         float(len(m.firms)),
         float(c[:, Outcome.CREATED].sum()),

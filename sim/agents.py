@@ -98,12 +98,15 @@ class Resident(mesa.Agent):
 
     @staticmethod
     def pay_fees(m: GovernanceModel) -> None:
-        """Monthly: households of managed compounds pay the property fee, or withhold it
-        when unhappy with the service (logistic in their view of it)."""
+        """Monthly: owners in managed compounds pay the property fee, or withhold it when
+        unhappy (logistic in their view of the service: half their own satisfaction, half
+        the service quality); landlords of rented homes, who do not live there, pay as
+        the service quality alone warrants."""
         if not m.firms:
             m.comp_collection[:] = 0.0
             return
-        view = 0.5 * m.satisfaction + 0.5 * m.comp_quality[m.hh_comp]
+        quality = m.comp_quality[m.hh_comp]
+        view = np.where(m.owner, 0.5 * m.satisfaction + 0.5 * quality, quality)
         p = logistic(m.s.fee_sensitivity * (view - m.s.fee_threshold))
         paid = m.rng.random(m.n_households) < p
         m.comp_collection = np.bincount(m.hh_comp, weights=paid, minlength=m.n_compounds) / m.comp_size

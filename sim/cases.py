@@ -176,6 +176,18 @@ class CaseBook:
         return Closed(ctype, self.hh[idx], self.slot[idx], state != LATENT, outcome)
 
     # ---- accounting -----------------------------------------------------------------
+    def restart_counts(self) -> None:
+        """Start counting afresh (after a warm-up): cases open now count as created now."""
+        open_by_type = np.bincount(self.ctype[self.state != CLOSED], minlength=N_TYPES) + self._n_pending
+        self.counts[:] = 0
+        self.counts[:, Outcome.CREATED] = open_by_type
+        self.weeks_to_resolution = 0.0
+        self.known_by[:] = 0
+        self.weeks_to_known = 0
+        self.recurrences = 0
+        self.legal_disputes_closed[:] = 0
+        # resolution times keep counting from when a carried-over case arose
+
     @property
     def open_now(self) -> int:
         return int((self.state != CLOSED).sum() + self._n_pending.sum())

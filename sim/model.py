@@ -83,8 +83,10 @@ class GovernanceModel(mesa.Model):
         self.trust = self.base_trust.copy()
         self.base_propensity = _beta(rng, s.initial_propensity, 5.0, n)
         self.propensity = self.base_propensity.copy()
-        # took part in the year before the run with chance propensity × access
-        took = rng.random(n) < self.propensity * self.access
+        # took part in the year before the run: initial_participation of households on
+        # average, more of those inclined to and included
+        weight = self.propensity * self.access
+        took = rng.random(n) < np.minimum(1.0, s.initial_participation * weight / max(weight.mean(), 1e-12))
         self.last_participation = np.where(took, -rng.integers(0, WEEKS_PER_YEAR, n), -10_000)
         # compounds are contiguous blocks; grids are contiguous blocks cutting across them
         c = self.n_compounds = max(1, math.ceil(n / s.compound_size))
@@ -148,10 +150,12 @@ class GovernanceModel(mesa.Model):
         self.legal_share_by_type = np.zeros(len(CaseType))
         self.legal_share_by_type[[CaseType.NEIGHBOUR, CaseType.PROPERTY]] = s.legal_complexity_share
         self.legal_share_by_type[CaseType.LEGAL_NEED] = 1.0
-        # deliberation calendar over the weeks of a year: n meetings spread evenly, the
-        # k-th in week ceil(52 k / n); and whether one sits within the longest wait
-        n, w = s.deliberation_per_year, np.arange(1, WEEKS_PER_YEAR + 1)
-        self.deliberation_calendar = (w * n) // WEEKS_PER_YEAR > ((w - 1) * n) // WEEKS_PER_YEAR
+        # deliberation calendar over the weeks of a year: n meetings spread evenly, each
+        # in the middle of its share of the year (the k-th in week floor(52 (k - 1/2) / n) + 1);
+        # and whether one sits within the longest wait the committee accepts
+        n, w = s.deliberation_per_year, np.arange(WEEKS_PER_YEAR)
+        self.deliberation_calendar = np.floor((2 * w + 2) * n / (2 * WEEKS_PER_YEAR) + 0.5) > \
+            np.floor((2 * w) * n / (2 * WEEKS_PER_YEAR) + 0.5)
         wait = s.deliberation_max_wait_weeks
         ahead = np.concatenate([self.deliberation_calendar] * (2 + wait // WEEKS_PER_YEAR))
         self.deliberation_soon = np.array([ahead[i:i + wait + 1].any() for i in range(WEEKS_PER_YEAR)])

@@ -33,11 +33,21 @@ class RunRecord:
 
 def run(levers: Mapping[str, Any] | None = None, seed: int = 0, weeks: int = DEFAULT_WEEKS,
         timeseries_every: int = 1) -> RunRecord:
-    """Run one community for `weeks` weeks; keep every k-th week (0: none, only the end)."""
+    """Run one community for `weeks` weeks; keep every k-th week (0: none, only the end).
+
+    With the lever `warmup_weeks` > 0 the community first runs that long under the
+    same levers; counting and recording then start afresh (weeks numbered from 1),
+    the cases still open carried over as created at the start.
+    """
     if weeks < 1:
         raise ValueError(f"weeks must be at least 1, got {weeks}")
     full = resolve(levers or {})
     model = GovernanceModel(full, seed=seed)
+    warmup = full["warmup_weeks"]
+    if warmup:
+        for _ in range(warmup):
+            model.step()
+        model.cases.restart_counts()
     recorded, rows = [], []
     for week in range(1, weeks + 1):
         model.step()

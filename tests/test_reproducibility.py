@@ -30,3 +30,13 @@ def test_timeseries_keeps_every_kth_week_and_the_last():
     none = run(LEVERS, seed=1, weeks=30, timeseries_every=0)
     assert none.timeseries.shape[0] == 0
     assert none.outcomes == r.outcomes
+
+
+def test_warmup_counts_from_the_end_of_the_warmup():
+    r = run({**LEVERS, "warmup_weeks": 30}, seed=3, weeks=20)
+    o = r.outcomes
+    # the carried-over cases are counted as created, so conservation holds afresh
+    assert o["cases_created"] == o["cases_resolved"] + o["cases_escalated"] + o["cases_abandoned"] + o["cases_open"]
+    assert r.weeks_recorded[0] == 1 and r.weeks_recorded[-1] == 20
+    cold = run(LEVERS, seed=3, weeks=20)
+    assert o != cold.outcomes

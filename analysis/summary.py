@@ -12,11 +12,17 @@ HEADLINE = ("resolution_rate", "escalation_rate", "satisfaction", "trust", "part
             "unmet_need_rate", "mean_weeks_to_resolution")
 
 
-def outcome_table(runs: pd.DataFrame, outcomes: Sequence[str] = HEADLINE, by: str = "scenario") -> pd.DataFrame:
-    """One row per scenario and outcome: n, mean, and the t-based 95% interval of the mean."""
+def outcome_table(runs: pd.DataFrame, outcomes: Sequence[str] = HEADLINE, by: str = "scenario",
+                  order: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per scenario and outcome: n, mean, and the t-based 95% interval of the mean.
+
+    NaN outcomes (undefined in a run) are left out of n. `order` fixes the order of
+    the groups (default: by first point_id), e.g. when runs come from several stores.
+    """
     ok = runs[runs["status"] == "ok"]
     rows = []
-    order = ok.sort_values("point_id").drop_duplicates(by)[by].tolist()
+    if order is None:
+        order = ok.sort_values("point_id").drop_duplicates(by)[by].tolist()
     for name in order:
         group = ok[ok[by] == name]
         for outcome in outcomes:

@@ -66,6 +66,9 @@ def main(args: argparse.Namespace) -> int:
         print(f"{summary.failed} of {summary.done} runs failed; see the 'error' column of runs.parquet",
               file=sys.stderr)
     print(f"\nresults: {out}")
+    if study:
+        from analysis import report
+        print(f"report:  {report.write_report(out)}")
     return 1 if summary.failed else 0
 
 

@@ -1,0 +1,48 @@
+"""`govsim compare`: scenarios of one or more results directories, side by side."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+NAME = "compare"
+HELP = "compare scenarios of results directories: fan charts, distributions, effects vs a reference"
+DESCRIPTION = (
+    "Compare the scenarios (design points) of one or more results directories. Writes into --out "
+    "(default RUN_DIR/compare of the first directory): outcomes.csv, effects.csv (difference in means "
+    "against the reference with a 95% BCa bootstrap interval, paired by replicate where seeds match, and "
+    "Hedges' g), households.csv, levers.csv, and figures as PNG and SVG: fan-OUTCOME (median, 50% and "
+    "90% bands by week), distributions, forest, households.")
+ORDER = 40
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", type=Path, help="results directories")
+    p.add_argument("--reference", metavar="NAME",
+                   help="scenario the others are compared with (default: the first)")
+    p.add_argument("--outcomes", metavar="a,b,...",
+                   help="outcomes to compare, comma-separated (default: the headline outcomes)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="output directory (default: RUN_DIR/compare)")
+    p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
+
+
+def main(args: argparse.Namespace) -> int:
+    # imported here, not at the top: `govsim --help` and other commands need no plotting stack
+    import matplotlib
+
+    from analysis import compare
+    from analysis.export import check_out_dir, write_comparison
+
+    matplotlib.use("Agg")  # files only: never open a window, whatever MPLBACKEND says
+    outcomes = compare.parse_outcomes(args.outcomes)
+    comp = compare.gather(args.run_dirs, reference=args.reference)
+    comp.check_outcomes(outcomes)
+    out = args.out or args.run_dirs[0] / "compare"
+    check_out_dir(out, args.overwrite, keep=args.run_dirs)
+    tables = write_comparison(comp, outcomes, out, overwrite=args.overwrite)
+    print(tables["text"])
+    for note in comp.notes():
+        print(f"note: {note}", file=sys.stderr)
+    print(f"\ncompare: {out}")
+    return 0

@@ -1,0 +1,412 @@
+"""Scenarios side by side: which runs form a group, their spread over time, and their
+effects against a reference scenario, with intervals an analyst can quote.
+
+    >>> from analysis import compare, plots
+    >>> c = compare.gather(["results/study-...", "results/run-..."], reference="baseline-2017")
+    >>> compare.effects(c)                      # DataFrame: difference, 95% CI, Hedges' g
+    >>> compare.bands(c, "satisfaction")        # DataFrame: median and 50%/90% bands by week
+    >>> plots.forest(compare.effects(c), c.looks)
+
+Groups. A group is one design point of one results directory: its replicates are the
+sample. It is labelled by its scenario name; where one directory holds several points
+under one name (a sweep), each point is labelled ``name #point_id``; where two
+directories hold the same label, the directory's name is added: ``name [dir]``.
+
+Statistics (see ``difference_interval`` and ``hedges_g``):
+- the effect is the difference in means, scenario − reference, over finished runs
+  whose outcome is defined (NaN outcomes — an empty group, no case closed — are left
+  out, and the table says how many values were used);
+- its interval is scipy's BCa bootstrap (bias-corrected and accelerated: it corrects
+  for the skew of shares near 0 or 1, where the percentile interval is off) with
+  9,999 resamples (scipy's default; the Monte Carlo error of the 2.5% and 97.5%
+  endpoints is then small beside their sampling error) and a fixed seed per
+  (group, reference, outcome), so the numbers repeat exactly;
+- runs are paired by replicate when the two groups' replicates carry the same seeds
+  (``govsim run`` uses common random numbers: replicate r of every scenario gets the
+  same seed, in one directory or in several run with the same ``--seed``); pairs are
+  then resampled together, which removes the shared luck from the interval.
+  Otherwise the two samples are resampled independently. The table says which.
+"""
+
+from __future__ import annotations
+
+import warnings
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.results import Results, load
+from analysis.style import Look, looks
+from analysis.summary import HEADLINE, outcome_table
+from sim.errors import InputError, closest, unknown_key
+from sim.levers import LEVERS
+from sim.outcomes import OUTCOME_BY_NAME, OUTCOME_NAMES
+
+N_RESAMPLES = 9999
+CONFIDENCE = 0.95
+SEED = 20180409
+BANDS = (0.5, 0.9)
+HOUSEHOLD_GROUPS = {"all households": "satisfaction", "elderly": "satisfaction_elderly",
+                    "migrant": "satisfaction_migrant", "renter": "satisfaction_renter"}
+
+
+@dataclass
+class Comparison:
+    """Finished runs of one or more results directories, labelled by group.
+
+    ``runs`` holds the finished runs (status ok) of every source with two added
+    columns: ``group`` (the label) and ``source`` (index into ``sources``).
+    ``looks`` maps each group to its colour, line style, marker and hatch, fixed
+    for every figure drawn from this comparison.
+    """
+
+    sources: list[Results]
+    runs: pd.DataFrame
+    groups: list[str]
+    reference: str
+    failed: int = 0
+    looks: dict[str, Look] = field(default_factory=dict)
+    seeds: pd.DataFrame | None = field(default=None, repr=False)  # group, replicate, seed of every run
+    _timeseries: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """Weekly outcomes of the finished runs, with group, source and replicate."""
+        if self._timeseries is None:
+            parts = []
+            keys = ["run_id", "group", "source", "replicate"]
+            for i, res in enumerate(self.sources):
+                mine = self.runs[self.runs["source"] == i][keys]
+                ts = res.timeseries
+                parts.append(ts[ts["run_id"].isin(mine["run_id"])].merge(mine, on="run_id"))
+            self._timeseries = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        return self._timeseries
+
+    def levers(self) -> pd.DataFrame:
+        """Every lever's value per group: levers as rows, groups as columns."""
+        first = self.runs.drop_duplicates("group").set_index("group")
+        names = [l.name for l in LEVERS if l.name in first.columns]  # an older store may lack a newer lever
+        return first.loc[self.groups, names].T
+
+    def differing_levers(self) -> pd.DataFrame:
+        """Only the levers whose value differs between groups, with clause, unit and meaning."""
+        table = self.levers()
+        differ = table.apply(lambda row: row.astype(str).nunique() > 1, axis=1)
+        table = table[differ]
+        by_name = {l.name: l for l in LEVERS}
+        meta = pd.DataFrame({"clause": [by_name[n].clause for n in table.index],
+                             "unit": [by_name[n].unit for n in table.index],
+                             "meaning": [by_name[n].meaning for n in table.index]}, index=table.index)
+        return pd.concat([meta, table], axis=1)
+
+    def check_outcomes(self, names: Sequence[str]) -> None:
+        """Every outcome must be recorded by every source (stores of an older govsim may lack one)."""
+        for res in self.sources:
+            missing = [n for n in names if n not in res.runs.columns]
+            if missing:
+                raise InputError(f"does not record outcome(s) {', '.join(missing)} (written by an older "
+                                 "govsim?); leave them out of --outcomes or re-run", source=str(res.path))
+
+    def notes(self) -> list[str]:
+        """What a reader must know before trusting a comparison."""
+        notes = []
+        for res in self.sources:
+            status = res.manifest.get("status")
+            if not str(status).startswith("complete"):
+                notes.append(f"{res.path} has status '{status}': runs may be missing (still running, "
+                             "interrupted, or one shard of several)")
+        if self.failed:
+            notes.append(f"{self.failed} failed run(s) left out (see the 'error' column of runs.parquet)")
+        weeks = sorted(self.runs["weeks"].unique().tolist())
+        if len(weeks) > 1:
+            notes.append("groups ran for different horizons (" + ", ".join(map(str, weeks))
+                         + " weeks): end-of-run outcomes are not directly comparable")
+        n = self.runs.groupby("group").size()
+        few = [g for g in self.groups if n.get(g, 0) < 3]
+        if few:
+            notes.append("fewer than 3 finished replicates in " + ", ".join(few)
+                         + ": no interval can be trusted there")
+        return notes
+
+
+# ---- gathering ------------------------------------------------------------------------------
+def gather(paths: Sequence[str | Path] | str | Path, reference: str | None = None) -> Comparison:
+    """Load results directories and label their groups; every check happens here.
+
+    Raises InputError when a path is not a results directory, holds no finished run,
+    or when reference (default: the first group) is not among the groups.
+    """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    if not paths:
+        raise InputError("give at least one results directory", key="RUN_DIR")
+    sources = [load(p) for p in paths]
+    labelled = []
+    for i, res in enumerate(sources):
+        if res.runs.empty:
+            raise InputError("holds no runs (is it still running, or did it crash before the first?)",
+                             source=str(res.path))
+        runs = res.runs.copy()
+        runs["source"] = i
+        runs["group"] = _point_labels(runs)
+        labelled.append(runs)
+    every = pd.concat(_disambiguate(labelled, [Path(r.path) for r in sources]), ignore_index=True)
+    ok = every[every["status"] == "ok"].reset_index(drop=True)
+    if ok.empty:
+        raise InputError("no run finished without error in " + ", ".join(str(p) for p in paths),
+                         key="RUN_DIR")
+    groups = list(dict.fromkeys(every.sort_values(["source", "point_id"], kind="stable")["group"]))
+    ref = resolve_reference(reference, groups, every)
+    return Comparison(sources, ok, groups, ref, len(every) - len(ok), looks(groups),
+                      seeds=every[["group", "replicate", "seed"]])
+
+
+def _point_labels(runs: pd.DataFrame) -> pd.Series:
+    """Scenario name, or 'name #point_id' where one name covers several points (sweeps)."""
+    points = runs.groupby("scenario")["point_id"].nunique()
+    several = runs["scenario"].map(points) > 1
+    return runs["scenario"].where(~several, runs["scenario"] + " #" + runs["point_id"].astype(str))
+
+
+def _disambiguate(labelled: list[pd.DataFrame], paths: list[Path]) -> list[pd.DataFrame]:
+    """Add '[dir]' to labels that occur in more than one directory."""
+    seen: dict[str, int] = {}
+    for df in labelled:
+        for g in df["group"].unique():
+            seen[g] = seen.get(g, 0) + 1
+    names = [p.name for p in paths]
+    tags = [n if names.count(n) == 1 else f"{n}:{i + 1}" for i, n in enumerate(names)]
+    for df, tag in zip(labelled, tags):
+        clash = df["group"].map(seen) > 1
+        df.loc[clash, "group"] = df.loc[clash, "group"] + f" [{tag}]"
+    return labelled
+
+
+def resolve_reference(name: str | None, groups: Sequence[str], runs: pd.DataFrame) -> str:
+    """The group a reference name means: a label, or a scenario name with one group."""
+    if name is None:
+        return groups[0]
+    if name in groups:
+        return name
+    matching = list(dict.fromkeys(runs.loc[runs["scenario"] == name, "group"]))
+    if len(matching) == 1:
+        return matching[0]
+    if matching:
+        raise InputError(f"'{name}' names several groups ({', '.join(matching)}); give one of them",
+                         key="--reference")
+    guess = closest(name, groups)
+    hint = f"did you mean '{guess}'? " if guess else ""
+    raise InputError(f"'{name}' is not among the scenarios compared; {hint}"
+                     f"scenarios: {', '.join(groups)}", key="--reference")
+
+
+def parse_outcomes(text: str | Sequence[str] | None, default: Sequence[str] = HEADLINE) -> list[str]:
+    """Outcome names from 'a,b,c' (or a list), each checked against sim.outcomes."""
+    if text is None:
+        return list(default)
+    names = [n.strip() for n in (text.split(",") if isinstance(text, str) else text) if n.strip()]
+    if not names:
+        raise InputError("give at least one outcome name", key="--outcomes")
+    for n in names:
+        if n not in OUTCOME_BY_NAME:
+            raise unknown_key(n, OUTCOME_NAMES, source="--outcomes", what="outcome")
+    return list(dict.fromkeys(names))
+
+
+# ---- tables ---------------------------------------------------------------------------------
+def outcomes(comp: Comparison, names: Sequence[str] = HEADLINE) -> pd.DataFrame:
+    """Mean and t-based 95% interval of each outcome per group (analysis.summary)."""
+    return outcome_table(comp.runs, names, by="group", order=comp.groups)
+
+
+def household_groups(comp: Comparison) -> pd.DataFrame:
+    """Satisfaction of all, elderly, migrant and renter households per group: mean and 95% CI."""
+    table = outcome_table(comp.runs, list(HOUSEHOLD_GROUPS.values()), by="group", order=comp.groups)
+    table.insert(1, "households", table["outcome"].map({v: k for k, v in HOUSEHOLD_GROUPS.items()}))
+    return table
+
+
+def bands(comp: Comparison, outcome: str, levels: Sequence[float] = BANDS) -> pd.DataFrame:
+    """Per group and week: runs with a value, the median, and the central bands.
+
+    With R replicates the bands are empirical quantiles (linear interpolation) of R
+    values: with 10 replicates the 90% band is close to the range of the runs.
+    """
+    ts = comp.timeseries
+    rows = []
+    qs = sorted({0.5, *[(1 - l) / 2 for l in levels], *[(1 + l) / 2 for l in levels]})
+    for g in comp.groups:
+        wide = ts[ts["group"] == g].pivot(index="week", columns="run_id", values=outcome)
+        if wide.empty:
+            continue
+        values = wide.to_numpy(float)
+        n = np.isfinite(values).sum(axis=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN weeks: quantile is NaN
+            q = np.nanquantile(values, qs, axis=1)
+        frame = pd.DataFrame({"group": g, "week": wide.index.to_numpy(), "n": n})
+        at = dict(zip(qs, q))
+        frame["median"] = at[0.5]
+        for l in levels:
+            frame[f"low{round(100 * l)}"] = at[(1 - l) / 2]
+            frame[f"high{round(100 * l)}"] = at[(1 + l) / 2]
+        rows.append(frame)
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+
+def effects(comp: Comparison, names: Sequence[str] = HEADLINE, reference: str | None = None, *,
+            confidence: float = CONFIDENCE, n_resamples: int = N_RESAMPLES, seed: int = SEED) -> pd.DataFrame:
+    """Each group against the reference: difference in means, bootstrap CI, Hedges' g.
+
+    One row per (group, outcome), the reference left out. Columns: group, reference,
+    outcome, unit, n and n_ref (values used), mean, mean_ref, difference, ci_low,
+    ci_high, hedges_g, pairing ('paired' or 'unpaired'), interval (e.g. 'BCa 95%').
+    """
+    ref = resolve_reference(reference, comp.groups, comp.runs) if reference else comp.reference
+    runs = comp.runs
+    base = runs[runs["group"] == ref]
+    rows = []
+    for g in comp.groups:
+        if g == ref:
+            continue
+        mine = runs[runs["group"] == g]
+        seeds = comp.seeds if comp.seeds is not None else runs
+        paired = same_seeds(seeds[seeds["group"] == g], seeds[seeds["group"] == ref])
+        for o in names:
+            x, y = _samples(mine, base, o, paired)
+            rng = np.random.default_rng([seed, _key(g), _key(ref), _key(o)])
+            low, high, how = difference_interval(x, y, paired=paired, confidence=confidence,
+                                                 n_resamples=n_resamples, rng=rng)
+            rows.append({"group": g, "reference": ref, "outcome": o, "unit": OUTCOME_BY_NAME[o].unit,
+                         "n": len(x), "n_ref": len(y),
+                         "mean": _mean(x), "mean_ref": _mean(y), "difference": _mean(x) - _mean(y),
+                         "ci_low": low, "ci_high": high, "hedges_g": hedges_g(x, y),
+                         "pairing": "paired" if paired else "unpaired",
+                         "interval": f"{how} {round(100 * confidence)}%"})
+    return pd.DataFrame(rows)
+
+
+def same_seeds(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    """True when the two groups have the same replicates with the same seeds (common random numbers).
+
+    Judged on every run, failed ones included, so one failed run does not unpair a
+    comparison: its partner is then left out of the pairs.
+    """
+    sa = a.set_index("replicate")["seed"].sort_index()
+    sb = b.set_index("replicate")["seed"].sort_index()
+    return len(sa) > 1 and sa.index.equals(sb.index) and bool((sa == sb).all())
+
+
+def _samples(a: pd.DataFrame, b: pd.DataFrame, outcome: str, paired: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The values to compare; for pairs, only replicates where both are defined."""
+    if paired:
+        both = a[["replicate", outcome]].merge(b[["replicate", outcome]], on="replicate",
+                                               suffixes=("", "_ref")).dropna()
+        return both[outcome].to_numpy(float), both[f"{outcome}_ref"].to_numpy(float)
+    return a[outcome].dropna().to_numpy(float), b[outcome].dropna().to_numpy(float)
+
+
+def _key(text: str) -> int:
+    return zlib.crc32(text.encode())
+
+
+def _mean(x: np.ndarray) -> float:
+    return float(x.mean()) if len(x) else float("nan")
+
+
+# ---- statistics -----------------------------------------------------------------------------
+def _difference(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
+    return x.mean(axis=axis) - y.mean(axis=axis)
+
+
+def difference_interval(x: np.ndarray, y: np.ndarray, *, paired: bool, confidence: float = CONFIDENCE,
+                        n_resamples: int = N_RESAMPLES,
+                        rng: np.random.Generator | None = None) -> tuple[float, float, str]:
+    """Bootstrap interval of mean(x) − mean(y): (low, high, method).
+
+    scipy.stats.bootstrap, BCa method; ``paired=True`` resamples (x_i, y_i) together.
+    When every resample gives the same difference (no spread, e.g. a count that never
+    varies) the interval is that value; when BCa is undefined otherwise, the
+    percentile interval of the same resamples is returned and the method says so.
+    Fewer than two values (or pairs) give NaN: no interval exists.
+
+    Coverage, measured on synthetic normal data (400 experiments each): 91-93% with 10
+    replicates per scenario and 92-94% with 30, paired or not. Bootstrap intervals are
+    a little too narrow at these sample sizes (they use the plug-in variance and
+    normal-like tails); read a "95%" interval as a 92% one, and look at the effect's
+    size against the interval rather than at whether it just excludes zero.
+    """
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if min(len(x), len(y)) < 2:
+        return float("nan"), float("nan"), "none"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # degenerate data and BCa edge cases: handled below
+        res = stats.bootstrap((x, y), _difference, paired=paired, vectorized=True, method="BCa",
+                              confidence_level=confidence, n_resamples=n_resamples,
+                              rng=rng if rng is not None else np.random.default_rng(SEED))
+    dist = res.bootstrap_distribution
+    if np.ptp(dist) == 0:
+        value = float(dist[0])
+        return value, value, "BCa"
+    low, high = res.confidence_interval
+    if np.isfinite(low) and np.isfinite(high):
+        return float(low), float(high), "BCa"
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(dist, [alpha, 1 - alpha])
+    return float(low), float(high), "percentile"
+
+
+def hedges_g(x: np.ndarray, y: np.ndarray) -> float:
+    """Standardised difference: Hedges' g = J · (mean(x) − mean(y)) / s_p, where
+
+        s_p = sqrt(((n_x − 1) s_x² + (n_y − 1) s_y²) / (n_x + n_y − 2))   (pooled SD)
+        J   = 1 − 3 / (4 (n_x + n_y) − 9)                              (small-sample correction)
+
+    The same standardiser is used for paired runs (not the SD of the differences,
+    which common random numbers shrink), so g always means "the difference in units
+    of run-to-run variation" and is comparable between paired and unpaired rows.
+    In a simulation that spread is the model's stochastic noise only, so |g| is often
+    far above the 0.2/0.5/0.8 conventions of field studies: read it as the
+    signal-to-noise ratio of the runs, not as a real-world effect size.
+    NaN with fewer than two values on a side; ±inf when neither side varies.
+    """
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    nx, ny = len(x), len(y)
+    if nx < 2 or ny < 2:
+        return float("nan")
+    sp = np.sqrt(((nx - 1) * x.var(ddof=1) + (ny - 1) * y.var(ddof=1)) / (nx + ny - 2))
+    j = 1 - 3 / (4 * (nx + ny) - 9)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(j * (x.mean() - y.mean()) / sp)
+
+
+def format_effects(table: pd.DataFrame) -> str:
+    """The effects table as text: one line per group and outcome."""
+    if table.empty:
+        return "no scenario to compare with the reference"
+    ref = table["reference"].iloc[0]
+    head = (f"{'effect vs ' + ref:34s} {'outcome':26s} {'difference [95% CI]':>30s} "
+            f"{'Hedges g':>9s}  {'n':>7s}  pairing")
+    lines = [head, "-" * len(head)]
+    for _, r in table.iterrows():
+        lines.append(f"{r['group']:34s} {r['outcome']:26s} {_interval(r):>30s} "
+                     f"{_num(r['hedges_g'], 2):>9s}  {r['n']:>3d}/{r['n_ref']:<3d}  "
+                     f"{r['pairing']}, {r['interval']}")
+    return "\n".join(lines)
+
+
+def _interval(r) -> str:
+    d = max(abs(r["difference"]), abs(r["ci_low"]), abs(r["ci_high"])) if np.isfinite(r["difference"]) else 0
+    digits = 1 if d >= 10 else 2 if d >= 1 else 3
+    if not np.isfinite(r["ci_low"]):
+        return _num(r["difference"], digits)
+    return f"{r['difference']:+.{digits}f} [{r['ci_low']:+.{digits}f}, {r['ci_high']:+.{digits}f}]"
+
+
+def _num(v: float, digits: int) -> str:
+    return "n/a" if not np.isfinite(v) else f"{v:+.{digits}f}"

@@ -120,6 +120,17 @@ class Resident(mesa.Agent):
             view[hh] = v + x * np.where(x > 0, 1.0 - v, v)
 
     @staticmethod
+    def hear_how_cases_end(m: GovernanceModel) -> None:
+        """Monthly: word of how the compound's cases ended (resolved genuinely, or
+        escalated, abandoned, settled only on paper) updates its half-year memory."""
+        heard = m.comp_closed_month > 0
+        share = m.comp_resolved_month[heard] / m.comp_closed_month[heard]
+        r = m.comp_responsiveness
+        r[heard] += m.responsiveness_rate * (share - r[heard])
+        m.comp_closed_month[:] = 0.0
+        m.comp_resolved_month[:] = 0.0
+
+    @staticmethod
     def update_views(m: GovernanceModel) -> None:
         """Monthly: views drift towards what the living environment and a household's
         base trust warrant, follow what happened to their compound's public matters,
@@ -130,9 +141,12 @@ class Resident(mesa.Agent):
         tu, td = m.comp_trust_up[comp], m.comp_trust_down[comp]
         t += tu * (1.0 - t) - td * t
         m.comp_sat_up[:] = m.comp_sat_down[:] = m.comp_trust_up[:] = m.comp_trust_down[:] = 0.0
-        # what the environment warrants: property service, and community facilities as
-        # far as the household is included in their use
-        env = 0.3 + 0.4 * m.comp_quality[comp] + 0.3 * m.facility_adequacy * m.access
+        Resident.hear_how_cases_end(m)
+        # what the environment warrants: property service, community facilities as far
+        # as the household is included in their use, and how problems around it end
+        w = m.satisfaction_weights
+        env = (w[0] + w[1] * m.comp_quality[comp] + w[2] * m.facility_adequacy * m.access
+               + w[3] * m.comp_responsiveness[comp])
         s += m.view_rate * (env - s)
         t += m.trust_rate * (m.base_trust - t)
         mean_s = np.bincount(comp, weights=s, minlength=m.n_compounds) / m.comp_size

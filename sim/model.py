@@ -115,6 +115,11 @@ class GovernanceModel(mesa.Model):
         self.comp_legitimacy = np.zeros(c)
         self.comp_trust = np.bincount(self.hh_comp, weights=self.trust, minlength=c) / self.comp_size
         self.comp_sat_up, self.comp_sat_down = np.zeros(c), np.zeros(c)
+        # how the compound's cases have been ending: a half-year memory of the share
+        # resolved genuinely, fed by this month's closures (what neighbours say)
+        self.comp_responsiveness = np.full(c, s.initial_responsiveness)
+        self.comp_closed_month = np.zeros(c)
+        self.comp_resolved_month = np.zeros(c)
         self.comp_trust_up, self.comp_trust_down = np.zeros(c), np.zeros(c)
 
     def init_constants(self) -> None:
@@ -134,6 +139,11 @@ class GovernanceModel(mesa.Model):
         self.free_hours = s.work_hours_week * (1.0 - s.admin_burden_share)
         self.grid_case_hours = s.grid_case_hours
         self.visit_hours = s.visit_hours
+        # satisfaction warranted by the environment: a floor for what the community does
+        # not control, then property service, facilities and responsiveness
+        self.satisfaction_weights = (s.satisfaction_floor, s.satisfaction_weight_property,
+                                     s.satisfaction_weight_facilities, s.satisfaction_weight_responsiveness)
+        self.responsiveness_rate = min(1.0, WEEKS_PER_MONTH / s.responsiveness_memory_weeks)
         self.view_rate = WEEKS_PER_MONTH / s.view_memory_weeks
         self.trust_rate = WEEKS_PER_MONTH / s.trust_memory_weeks
         self.neighbour_rate = min(1.0, WEEKS_PER_MONTH * s.neighbour_influence)
@@ -452,6 +462,9 @@ class GovernanceModel(mesa.Model):
         if isinstance(code, int):
             code = np.full(len(idx), code, np.int64)
         closed = self.cases.close(idx, OUTCOME_OF_CODE[code], self.week)
+        comps = self.hh_comp[closed.hh]
+        self.comp_closed_month += np.bincount(comps, minlength=self.n_compounds)
+        self.comp_resolved_month += np.bincount(comps, weights=code == GENUINE, minlength=self.n_compounds)
         c = self.s.case_outcome_impact
         public = closed.ctype == PUBLIC
         if public.any():

@@ -1,0 +1,114 @@
+"""`govsim sensitivity`: an analysis file through SALib and the experiment engine."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim.errors import InputError
+
+# SALib and matplotlib are imported in main(): every `govsim` command loads this
+# module to build its help, and should not pay for them.
+
+NAME = "sensitivity"
+HELP = "global sensitivity analysis (Sobol', Morris, FAST, RBD-FAST, delta, PAWN) of levers on outcomes"
+DESCRIPTION = (HELP + ". ANALYSIS.toml names the method, the levers and their bounds, the outcomes, N, "
+               "replicates, seed, base scenario and weeks; see scenarios/sensitivity/ and the README.")
+ORDER = 25
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("analysis", type=Path, metavar="ANALYSIS.toml", help="the analysis file")
+    p.add_argument("--out", type=Path, help="results directory (default: a new one under results/)")
+    p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
+    p.add_argument("--resume", action="store_true", help="continue the same analysis in --out, running only missing runs")
+    p.add_argument("--retry-failed", action="store_true", help="resume, and rerun the runs that failed")
+    p.add_argument("--backend", choices=("serial", "process", "dask"), default="process",
+                   help="where runs execute (default: process, every local core)")
+    p.add_argument("--workers", type=int, help="worker processes (default: every core)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="with --backend dask: the scheduler address (default: a local cluster)")
+    g = p.add_argument_group("convergence")
+    g.add_argument("--converge", action="store_true",
+                   help="double N (reusing runs where the design allows) until the widest 95%% interval "
+                        "is below --tolerance or --max-runs is reached")
+    g.add_argument("--tolerance", type=float, default=0.1,
+                   help="widest allowed 95%% interval (high - low) of the watched indices (default 0.1; "
+                        "for Morris relative to the largest mu*)")
+    g.add_argument("--max-runs", type=int, default=20_000, help="run budget for --converge (default 20000)")
+    g.add_argument("--converge-on", metavar="INDEX[,INDEX]",
+                   help="indices to watch (default: sobol/fast S1,ST; morris mu_star; rbd_fast S1; "
+                        "delta delta; pawn median)")
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"must be at least 1, got {args.workers}", key="--workers")
+    args.resume = args.resume or args.retry_failed  # as in `govsim sweep`
+    if args.resume and args.overwrite:
+        raise InputError("--resume continues --out and --overwrite replaces it; give one", key="--resume")
+    if args.resume and args.out is None:
+        raise InputError("needs --out: the directory to continue", key="--resume")
+    if not args.converge:
+        for flag, given in (("--tolerance", args.tolerance != 0.1), ("--max-runs", args.max_runs != 20_000),
+                            ("--converge-on", args.converge_on is not None)):
+            if given:
+                raise InputError("only with --converge", key=flag)
+    if not args.tolerance > 0:
+        raise InputError(f"must be positive, got {args.tolerance}", key="--tolerance")
+    if args.max_runs < 1:
+        raise InputError(f"must be at least 1, got {args.max_runs}", key="--max-runs")
+
+
+def _converge(args: argparse.Namespace, method: str):
+    from analysis import sensitivity as sa
+    from analysis.sensitivity_run import Converge
+
+    if not args.converge:
+        return None
+    m = sa.METHODS[method]
+    indices: tuple[str, ...] = ()
+    if args.converge_on:
+        indices = tuple(i.strip() for i in args.converge_on.split(",") if i.strip())
+        allowed = [i for i in m.indices if i not in ("mu", "sigma")]
+        for i in indices:
+            if i not in allowed:
+                raise InputError(f"got '{i}'; allowed for {m.label}: {', '.join(allowed)}", key="--converge-on")
+    return Converge(args.tolerance, args.max_runs, indices)
+
+
+def main(args: argparse.Namespace) -> int:
+    from analysis.commands.run import fresh_directory
+    from analysis.progress import ProgressReporter
+    from analysis.sensitivity_file import read
+    from analysis.sensitivity_output import write_outputs
+    from analysis.sensitivity_run import (AnalysisFailed, build_plan, design, format_report, plan_levels,
+                                          run_analysis)
+    from sim.provenance import provenance
+    from sim.store import Store
+
+    _check_args(args)
+    analysis = read(args.analysis)
+    converge = _converge(args, analysis.method)
+    levels = plan_levels(analysis, converge)
+    X = design(analysis, levels)
+    plan = build_plan(analysis, X, levels)
+    out = args.out or fresh_directory(Path("results"), f"sensitivity-{analysis.name}")
+    store = Store.open(out, plan, provenance(["govsim", *sys.argv[1:]]), overwrite=args.overwrite,
+                       resume=args.resume)
+    try:
+        report = run_analysis(analysis, store, plan, X, levels, converge=converge, backend=args.backend,
+                              workers=args.workers, scheduler=args.scheduler, retry_failed=args.retry_failed,
+                              progress=lambda n: ProgressReporter(f"runs (N={n})"))
+    except AnalysisFailed as e:
+        store.finish("incomplete", error=str(e))
+        print(f"govsim sensitivity: {e}", file=sys.stderr)
+        return 1
+    write_outputs(out, report, X)
+    store.finish("complete", runs_analysed=report.runs, converged=report.converged,
+                 seconds=round(report.seconds, 2))
+    print(format_report(report))
+    for o, why in report.undefined.items():
+        print(f"govsim sensitivity: {o}: {why}", file=sys.stderr)
+    print(f"\nresults: {out}")
+    return 1 if report.undefined else 0

@@ -177,16 +177,17 @@ class GridWorker(mesa.Agent):
         self.detect = 0.0
 
     def plan_week(self) -> None:
-        """Split the hours left after paperwork between cases in hand and patrol; the
-        grid's registered volunteers cover some of the households not visited."""
+        """Plan the patrol: the hours left after paperwork and the cases in hand at the
+        start of the week go to visits; the grid's registered volunteers cover some of
+        the households not visited. (The cases get their time in work_cases, from the
+        caseload after triage.)"""
         m = self.model
         free = m.free_hours
         case_hours = min(m.load_list[self.slot] * m.grid_case_hours, 0.6 * free)
         self.coverage = min(1.0, (free - case_hours) / m.visit_hours / self.households)
         volunteers = min(1.0 - self.coverage, m.volunteer_visits_per_household)
         m.grid_find_patrol[self.grid] = self.coverage * self.detect
-        m.grid_find_volunteer[self.grid] = volunteers * self.detect
-        m.slots.hours[self.slot] = case_hours
+        m.grid_find_volunteer[self.grid] = volunteers * m.volunteer_detect
 
     def learn(self) -> None:
         """Monthly: skill decays towards the floor without training, jumps at training,
@@ -229,15 +230,20 @@ class PartyOrganisation(mesa.Agent):
 
     # ---- budget and volunteers --------------------------------------------------------
     def allocate_budget(self) -> None:
-        """Yearly: buy social-organisation services and fund activities. Staff assessed
-        on satisfaction put more of the budget into services residents feel."""
+        """Yearly: buy social-organisation services (or, with no organisation to buy
+        from, service staff for the desk) and fund activities. Staff assessed on
+        satisfaction put more of the budget into services residents feel; the rest of
+        the budget goes to running costs the model does not represent."""
         m, s = self.model, self.model.s
         self.service_budget_share = 0.3 + 0.3 * s.satisfaction_weight_in_assessment
         yearly = s.budget_per_household * m.n_households
         sos = m.agents_by_type.get(SocialOrganisation, ())
+        service_hours = yearly * self.service_budget_share / 52 / s.so_cost_per_hour
         if len(sos):
-            per_org = yearly * self.service_budget_share / 52 / s.so_cost_per_hour / len(sos)
-            sos.do("fund", per_org)
+            sos.do("fund", service_hours / len(sos))
+            m.purchased_desk_hours = 0.0
+        else:  # no organisation to buy from: the community hires service staff itself
+            m.purchased_desk_hours = service_hours
         self.mobilise_volunteers(yearly * 0.1 / 52 / s.so_cost_per_hour)
 
     def mobilise_volunteers(self, activity_budget_hours: float) -> None:
@@ -253,13 +259,13 @@ class PartyOrganisation(mesa.Agent):
 
     # ---- planning -------------------------------------------------------------------------
     def plan_month(self) -> None:
-        """Set the time and chances of the residents' committee, mediators, courtyard
-        councils and legal advisor for the coming month."""
+        """Set the time and chances of the residents' committee, mediators and courtyard
+        councils, and the legal advisor's chance, for the coming month."""
         m, s = self.model, self.model.s
         sl = m.slots
         free = self.workers * m.free_hours
         skill = 0.5 + 0.5 * self.staff_skill
-        sl.hours[sl.desk] = 0.6 * free * m.facility_adequacy_desk
+        sl.hours[sl.desk] = (0.6 * free + m.purchased_desk_hours) * m.facility_adequacy_desk
         sl.case_hours[sl.desk] = s.desk_case_hours
         sl.prob[sl.desk] = s.desk_service_prob * skill
         sl.hours[sl.committee] = 0.3 * free
@@ -270,8 +276,7 @@ class PartyOrganisation(mesa.Agent):
         sl.prob[sl.mediation] = s.mediation_prob * (0.5 + 0.5 * self.mediator_skill)
         sl.hours[sl.courtyard] = np.inf
         sl.prob[sl.courtyard] = s.courtyard_prob
-        sl.hours[sl.legal] = s.legal_advisor_hours_per_week
-        sl.case_hours[sl.legal] = 1.5 * s.legal_case_hours
+        sl.case_hours[sl.legal] = 1.5 * s.legal_case_hours  # hours: see GovernanceModel.work_cases
         sl.prob[sl.legal] = 0.5
         sl.prob[sl.joint_meeting] = s.joint_meeting_prob
         sl.prob[sl.deliberation] = s.deliberation_prob

@@ -59,6 +59,7 @@ class GovernanceModel(mesa.Model):
         self.init_case_rates()
         self.cases = CaseBook()
         self.party.allocate_budget()
+        Resident.pay_fees(self)  # the fees of the month before the run
         self.start_month()
 
     # ---- initialisation ----------------------------------------------------------------
@@ -141,8 +142,10 @@ class GovernanceModel(mesa.Model):
         self.visit_hours = s.visit_hours
         # satisfaction warranted by the environment: a floor for what the community does
         # not control, then property service, facilities and responsiveness
-        self.satisfaction_weights = (s.satisfaction_floor, s.satisfaction_weight_property,
-                                     s.satisfaction_weight_facilities, s.satisfaction_weight_responsiveness)
+        w = np.array([s.satisfaction_weight_property, s.satisfaction_weight_facilities,
+                      s.satisfaction_weight_responsiveness])
+        w = w / w.sum() if w.sum() > 0 else np.full(3, 1 / 3)  # relative weights
+        self.satisfaction_weights = (s.satisfaction_floor, *((1.0 - s.satisfaction_floor) * w))
         self.responsiveness_rate = min(1.0, WEEKS_PER_MONTH / s.responsiveness_memory_weeks)
         self.view_rate = WEEKS_PER_MONTH / s.view_memory_weeks
         self.trust_rate = WEEKS_PER_MONTH / s.trust_memory_weeks
@@ -161,7 +164,7 @@ class GovernanceModel(mesa.Model):
         self.legal_share_by_type[[CaseType.NEIGHBOUR, CaseType.PROPERTY]] = s.legal_complexity_share
         self.legal_share_by_type[CaseType.LEGAL_NEED] = 1.0
         # deliberation calendar over the weeks of a year: n meetings spread evenly, each
-        # in the middle of its share of the year (the k-th in week floor(52 (k - 1/2) / n) + 1);
+        # in the middle of its share of the year (the k-th in week ceil(52 (k - 1/2) / n));
         # and whether one sits within the longest wait the committee accepts
         n, w = s.deliberation_per_year, np.arange(WEEKS_PER_YEAR)
         self.deliberation_calendar = np.floor((2 * w + 2) * n / (2 * WEEKS_PER_YEAR) + 0.5) > \
@@ -180,10 +183,16 @@ class GovernanceModel(mesa.Model):
         self.settled_list = [0] * sl.n
         self.load_list = [0] * sl.n
         self.staff_nominal = np.where(sl.staff, 1.0 / (1.0 - self.nominal_share), 1.0)
+        self.grid_slots = np.arange(sl.grid0, sl.grid0 + self.n_grids)
+        sl.case_hours[self.grid_slots] = s.grid_case_hours
         self.grid_find_patrol = np.zeros(self.n_grids)
         self.grid_find_volunteer = np.zeros(self.n_grids)
         self.volunteer_visits_per_household = 0.0
         self.activity_intensity = 0.0
+        self.purchased_desk_hours = 0.0
+        # a volunteer's contact finds a latent case as a fully skilled grid worker's visit
+        # would; volunteer_visit_efficiency discounts their contacts (agents.mobilise_volunteers)
+        self.volunteer_detect = s.detect_prob
         self.party = PartyOrganisation(self)
         professional = rng.random(self.n_grids) < s.professional_social_worker_share
         phases = rng.integers(0, self.training_interval_weeks, self.n_grids)
@@ -201,7 +210,8 @@ class GovernanceModel(mesa.Model):
             self.comp_supervision[comp] = firm.supervision
         # where each case type goes when nothing more specific applies
         self.default_route = np.full(len(CaseType), sl.desk, np.int32)
-        self.default_route[CaseType.NEIGHBOUR] = sl.mediation
+        # without people's mediators the residents' committee mediates itself
+        self.default_route[CaseType.NEIGHBOUR] = sl.mediation if s.mediators_per_1000_households > 0 else sl.committee
         self.default_route[CaseType.PROPERTY] = sl.committee
         self.default_route[CaseType.PUBLIC] = sl.committee
         if s.legal_advisor_hours_per_week > 0:
@@ -310,7 +320,7 @@ class GovernanceModel(mesa.Model):
         q = self.comp_quality
         q[self.comp_mode == self.UNMANAGED] = s.unmanaged_quality
         yard = self.comp_mode == self.SELF_GOVERNED
-        q[yard] = s.unmanaged_quality + 0.5 * self.comp_trust[yard]
+        q[yard] = np.minimum(1.0, s.unmanaged_quality + 0.5 * self.comp_trust[yard])
         self.property_rate = (s.rate_property_dispute + s.rate_property_dispute_poor_service * (1.0 - q)) / WEEKS_PER_YEAR
         self.rate_cumulative = np.cumsum(self.static_rate_sum + self.property_rate[self.hh_comp])
         self.rate_total = float(self.rate_cumulative[-1])
@@ -396,14 +406,21 @@ class GovernanceModel(mesa.Model):
             return
         state, t, sev = cb.state, cb.ctype, cb.severity
         slot = np.where(state == HANDLING, cb.slot, sl.none)
-        share = sl.share(np.bincount(slot, minlength=sl.n))[slot]
-        p = sl.prob[slot] * share * cb.fit
-        # legal advice: the advisor's hours shared by all legally complex cases in hand
-        legal = cb.legal & (slot != sl.none)
+        load = np.bincount(slot, minlength=sl.n)
+        # grid workers give the cases now in hand (this week's new ones too) the time they
+        # need, up to the share of their free time they keep for cases
+        sl.hours[self.grid_slots] = np.minimum(load[self.grid_slots] * s.grid_case_hours, 0.6 * self.free_hours)
+        # the legal advisor's hours serve legally complex disputes (advice to whoever
+        # handles them) and legal needs brought to the advisor, all in the same proportion
+        legal = cb.legal & (t <= PUBLIC) & (slot != sl.none)
         n_legal = int(legal.sum())
+        demand = n_legal * s.legal_case_hours + load[sl.legal] * sl.case_hours[sl.legal]
+        advice = min(1.0, s.legal_advisor_hours_per_week / demand) if demand > 0 else 1.0
+        sl.hours[sl.legal] = advice * load[sl.legal] * sl.case_hours[sl.legal]
+        share = sl.share(load)[slot]
+        p = sl.prob[slot] * share * cb.fit
         if n_legal:
-            advice = min(1.0, s.legal_advisor_hours_per_week / (n_legal * s.legal_case_hours))
-            p[legal & (slot != sl.legal)] *= s.legal_floor + (1.0 - s.legal_floor) * advice
+            p[legal] *= s.legal_floor + (1.0 - s.legal_floor) * advice
         # a deliberation is as legitimate as its attendance
         if sl.hours[sl.deliberation] > 0:
             delib = np.flatnonzero(slot == sl.deliberation)
@@ -438,9 +455,8 @@ class GovernanceModel(mesa.Model):
         on public matters are accepted, or petitioned upward.
         """
         cb, sl = self.cases, self.slots
-        settled = code == 0
+        settled = code == GENUINE
         slot = cb.slot[idx]
-        self.settled_by_slot += np.bincount(slot[settled], minlength=sl.n)
         code = np.where(settled & sl.staff[slot] & (v >= 1.0 - self.nominal_share), NOMINAL, code)
         decided = settled & (slot == sl.committee) & (cb.ctype[idx] == PUBLIC)
         if decided.any():
@@ -448,6 +464,8 @@ class GovernanceModel(mesa.Model):
             accept = self.s.topdown_acceptance * (0.7 + 0.3 * self.trust[hh])
             code[decided] = np.where(self.rng.random(len(hh)) < accept, GENUINE, ESCALATED)
             np.add.at(self.comp_trust_down, self.hh_comp[hh], 0.3 * self.s.case_outcome_impact)
+        # only genuine settlements teach (paper ones and rejected decisions do not)
+        self.settled_by_slot += np.bincount(slot[code == GENUINE], minlength=sl.n)
         paper = idx[code == NOMINAL]
         if len(paper):
             cb.recurrences += len(paper)
@@ -474,11 +492,13 @@ class GovernanceModel(mesa.Model):
             np.add.at(self.comp_sat_up, comp[pc == GENUINE], 0.3 * c)
             np.add.at(self.comp_trust_up, comp[(pc == GENUINE) & delib], 0.3 * c)
             np.add.at(self.comp_sat_down, comp[pc == ESCALATED], 0.3 * c)
-            np.add.at(self.comp_trust_down, comp[pc == ESCALATED], 0.3 * c)
+            # like a household's own case: trust suffers only if the community knew
+            np.add.at(self.comp_trust_down, comp[(pc == ESCALATED) & closed.known[public]], 0.3 * c)
             own = ~public
             closed.hh, closed.slot, closed.known, code = closed.hh[own], closed.slot[own], closed.known[own], code[own]
-        involved = np.where(code == GENUINE, self.slots.community[closed.slot],
-                            np.where(code == ABANDONED, closed.known, True))
+        # trust moves only where the community knew of the case; a settlement raises it
+        # only where the community's own organisations (not the firm) settled it
+        involved = np.where(code == GENUINE, self.slots.community[closed.slot], closed.known)
         Resident.feel(self, closed.hh, c * SATISFACTION_IMPACT[code], c * TRUST_IMPACT[code] * involved)
 
     # ---- property firms leaving --------------------------------------------------------------------

@@ -4,8 +4,10 @@ Each organisation that handles cases owns one slot (one per grid worker, social
 organisation and property firm; one each for the mediation committee, the
 residents' committee's service desk and its decisions, courtyard councils, the
 joint meeting, deliberation and the legal advisor). Agents set their slot's hours
-and weekly settlement chance when they plan; the model then works every open case
-in one vectorised pass (`GovernanceModel.work_cases`).
+and weekly settlement chance when they plan — except the grid workers' case hours
+and the legal advisor's, which follow the week's caseload and are set in
+`GovernanceModel.work_cases` — and the model then works every open case in one
+vectorised pass.
 
 Capacity is shared like a processor: a slot with H hours and n cases each needing h
 hours a week gives every case the share min(1, H / (n h)) of the attention it needs.
@@ -76,7 +78,9 @@ class Slots:
         self.is_social_org = self.kind == Kind.SOCIAL_ORG
         self.is_meeting = np.isin(self.kind, (Kind.JOINT_MEETING, Kind.DELIBERATION))
         # slots whose cases a social organisation could take instead (three-social linkage)
-        self.referable = np.isin(self.kind, (Kind.DESK, Kind.LEGAL, Kind.MEDIATION))
+        # (only case types some organisation serves are ever referred: needs, and
+        # neighbour disputes bound for mediation or, without mediators, the committee)
+        self.referable = np.isin(self.kind, (Kind.DESK, Kind.LEGAL, Kind.MEDIATION, Kind.COMMITTEE))
         # the social organisations serving each case type: first slot and how many
         self.so_first = np.zeros(len(CaseType), np.int32)
         self.so_count = np.zeros(len(CaseType), np.int32)

@@ -17,14 +17,19 @@ DESCRIPTION = (
 ORDER = 40
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", type=Path, help="results directories")
+def add_comparison_arguments(p: argparse.ArgumentParser, *, dirs: str, out: str, out_help: str) -> None:
+    """The arguments `govsim compare` and `govsim report` share."""
+    p.add_argument("run_dirs", nargs="+", metavar=dirs, type=Path, help="results directories")
     p.add_argument("--reference", metavar="NAME",
                    help="scenario the others are compared with (default: the first)")
     p.add_argument("--outcomes", metavar="a,b,...",
                    help="outcomes to compare, comma-separated (default: the headline outcomes)")
-    p.add_argument("--out", type=Path, metavar="DIR", help="output directory (default: RUN_DIR/compare)")
-    p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
+    p.add_argument("--out", type=Path, metavar=out, help=out_help)
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_comparison_arguments(p, dirs="RUN_DIR", out="DIR", out_help="output directory (default: RUN_DIR/compare)")
 
 
 def main(args: argparse.Namespace) -> int:

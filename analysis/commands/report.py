@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from analysis.commands.compare import add_comparison_arguments
+
 NAME = "report"
 HELP = "write a self-contained HTML report (levers, outcomes, effects, figures, provenance)"
 DESCRIPTION = (
@@ -16,13 +18,7 @@ ORDER = 45
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("run_dirs", nargs="+", metavar="DIR", type=Path, help="results directories")
-    p.add_argument("--reference", metavar="NAME",
-                   help="scenario the others are compared with (default: the first)")
-    p.add_argument("--outcomes", metavar="a,b,...",
-                   help="outcomes to report, comma-separated (default: the headline outcomes)")
-    p.add_argument("--out", type=Path, metavar="FILE", help="report file (default: DIR/report.html)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing report")
+    add_comparison_arguments(p, dirs="DIR", out="FILE", out_help="report file (default: DIR/report.html)")
 
 
 def main(args: argparse.Namespace) -> int:

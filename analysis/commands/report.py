@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from analysis.commands.compare import add_comparison_arguments
 

@@ -11,14 +11,54 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from sim.errors import InputError, show
 from sim.levers import resolve
 from sim.run import DEFAULT_WEEKS
+
+
+class LeverValues(Mapping[str, Any]):
+    """Every lever's value, as a base shared by many points plus one point's changes.
+
+    A design of tens of thousands of points differs from its base scenario in a few
+    levers per point; one full dict per point would cost kilobytes each, in the
+    coordinating process and again in every worker. This reads like a dict (and
+    pickles the shared base once per plan); `dict(values)` gives a plain one.
+    """
+
+    __slots__ = ("_base", "_changes")
+
+    def __init__(self, base: Mapping[str, Any], changes: Mapping[str, Any]) -> None:
+        unknown = set(changes) - set(base)
+        if unknown:
+            raise KeyError(f"not levers of the base: {sorted(unknown)}")
+        self._base = base
+        self._changes = dict(changes)
+
+    def __getitem__(self, name: str) -> Any:
+        return self._changes[name] if name in self._changes else self._base[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._base)
+
+    def __len__(self) -> int:
+        return len(self._base)
+
+    def __reduce__(self):
+        return (LeverValues, (self._base, self._changes))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dict, in lever order (much faster than dict(self) for large designs)."""
+        return {**self._base, **self._changes}
+
+    def __repr__(self) -> str:
+        return f"LeverValues({dict(self)!r})"
 
 
 @dataclass(frozen=True)
@@ -66,6 +106,11 @@ class Plan:
     def n_runs(self) -> int:
         return len(self.points) * self.replicates
 
+    def shard_runs(self, shard: tuple[int, int] = (0, 1)) -> int:
+        """How many runs shard (i, n) holds, without listing them."""
+        i, n = shard
+        return len(range(i, self.n_runs, n))
+
     def tasks(self, shard: tuple[int, int] = (0, 1)) -> Iterator[Task]:
         """Every run of the plan, or those of shard (i, n): run_id % n == i."""
         i, n = shard
@@ -95,18 +140,45 @@ class Plan:
     def describe(self) -> dict[str, Any]:
         """The plan as plain data: what a manifest records and a hash identifies."""
         return {
-            "points": [{"point_id": p.point_id, "scenario": p.scenario, "levers": dict(p.levers)}
+            "points": [{"point_id": p.point_id, "scenario": p.scenario, "levers": _plain(p.levers)}
                        for p in self.points],
+            **self.describe_settings(),
+        }
+
+    def digest(self) -> str:
+        """A hash of what determines the results (not of how they are computed)."""
+        # the hash of json.dumps(self.describe(), sort_keys=True), fed point by point, so
+        # that a design of many points never becomes one string of hundreds of megabytes
+        head = json.dumps({**self.describe_settings(), "points": []}, sort_keys=True, default=str)
+        cut = head.rindex('"points": []') + len('"points": [')  # "points" sorts after "meta"
+        h = hashlib.sha256(head[:cut].encode())
+        for i, p in enumerate(self.points):
+            point = {"point_id": p.point_id, "scenario": p.scenario, "levers": _plain(p.levers)}
+            h.update(((", " if i else "") + json.dumps(point, sort_keys=True, default=str)).encode())
+        h.update(head[cut:].encode())
+        return h.hexdigest()[:16]
+
+    def describe_settings(self) -> dict[str, Any]:
+        """describe() without the points: what a manifest records of a very large plan."""
+        return {
             "replicates": self.replicates, "seed": self.seed, "weeks": self.weeks,
             "timeseries_every": self.timeseries_every,
             "common_random_numbers": self.common_random_numbers,
             **({"meta": dict(self.meta)} if self.meta else {}),
         }
 
-    def digest(self) -> str:
-        """A hash of what determines the results (not of how they are computed)."""
-        text = json.dumps(self.describe(), sort_keys=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+def _plain(levers: Mapping[str, Any]) -> dict[str, Any]:
+    return levers.to_dict() if isinstance(levers, LeverValues) else dict(levers)
+
+
+def parse_shard(text: str, source: str | None = None) -> tuple[int, int]:
+    """'I/N' as (i, n), with 0 <= i < n: the i-th of n disjoint slices of a plan."""
+    m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", str(text))
+    if not m or not int(m.group(1)) < int(m.group(2)):
+        raise InputError(f"got {show(text)}; allowed: I/N with integers 0 <= I < N, e.g. 0/4",
+                         source=source, key="--shard")
+    return int(m.group(1)), int(m.group(2))
 
 
 def make_points(named_levers: Sequence[tuple[str, Mapping[str, Any]]]) -> list[Point]:

@@ -4,13 +4,21 @@
     DIR/design.parquet         one row per point: point_id, scenario, every lever
     DIR/runs.parquet/          part files, one row per run
     DIR/timeseries.parquet/    part files, one row per run and recorded week
+    DIR/shards/                one status file per shard of a sharded sweep
 
 `pandas.read_parquet(DIR / "runs.parquet")` reads every part at once. Every file is
 written under a hidden temporary name (which Parquet readers skip) and renamed into
 place, so a crash never leaves a half-written part: a run either has its row or it
 does not, and `--resume` runs exactly the missing ones. The timeseries part of a
-chunk is written before its runs part; a timeseries part without its runs part is
-an orphan from a crash and is removed on resume.
+chunk is written before its runs part, under the same name; a timeseries part
+without its runs part is an orphan from a crash and is removed on resume.
+
+Part names say who wrote them: `part-sNNN-MMMMMM` is chunk MMMMMM of shard NNN
+(an unsharded sweep is shard 0), `part-mGGGGGG-KKKKKK` is part KKKKKK of merge
+GGGGGG (`sim.merge`). Names are claimed with an exclusive link, so no two writers
+(shards of one job array, a stray second process) can ever replace each other's
+part. Shards of one sweep may write into one directory at once: the first creates
+the manifest, the others check that it describes the same plan and join.
 
 `govsim run`, `govsim sweep` and `govsim sensitivity` all write this format.
 """
@@ -21,7 +29,9 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Mapping
+import socket
+import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +43,18 @@ import pyarrow.parquet as pq
 from sim.errors import InputError
 from sim.levers import LEVERS
 from sim.outcomes import OUTCOME_NAMES
-from sim.plan import Plan
+from sim.plan import LeverValues, Plan
 
 MANIFEST = "manifest.json"
 DESIGN = "design.parquet"
 RUNS = "runs.parquet"
 TIMESERIES = "timeseries.parquet"
-PART = re.compile(r"^part-s(\d+)-(\d+)\.parquet$")
+SHARDS = "shards"
+PART = re.compile(r"^part-([sm])(\d+)-(\d+)\.parquet$")
+# entries a store directory may hold before its manifest exists (a sibling shard is creating it)
+LAYOUT = {RUNS, TIMESERIES, DESIGN, SHARDS}
+# beyond this many points the manifest names design.parquet instead of listing them
+MANIFEST_MAX_POINTS = 1000
 
 _ARROW = {"float": pa.float64(), "int": pa.int64(), "bool": pa.bool_(), "choice": pa.string()}
 LEVER_FIELDS = [pa.field(l.name, _ARROW[l.type]) for l in LEVERS]
@@ -54,12 +69,36 @@ TIMESERIES_SCHEMA = pa.schema([pa.field("run_id", pa.int64()), pa.field("week", 
 DESIGN_SCHEMA = pa.schema([pa.field("point_id", pa.int64()), pa.field("scenario", pa.string())] + LEVER_FIELDS)
 
 
-def write_atomic(path: Path, write) -> None:
-    """Call write(tmp_path), then rename the temporary file into place."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+# ---- atomic files ----------------------------------------------------------------------------------
+def _tmp_name(path: Path) -> Path:
+    """A hidden name no other writer uses: host, process and thread."""
+    return path.with_name(f".{path.name}.tmp-{socket.gethostname()}-{os.getpid()}-{threading.get_ident()}")
+
+
+def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Call write(tmp_path), then rename the temporary file into place (replacing it)."""
+    tmp = _tmp_name(path)
     try:
         write(tmp)
         os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_new(path: Path, write: Callable[[Path], None]) -> bool:
+    """Like write_atomic, but never replaces: False (and nothing written) if path exists.
+
+    A hard link is the portable atomic create-if-absent for a complete file, on local
+    disks and on the NFS and Lustre file systems clusters share between nodes.
+    """
+    tmp = _tmp_name(path)
+    try:
+        write(tmp)
+        os.link(tmp, path)
+        return True
+    except FileExistsError:
+        return False
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -77,12 +116,24 @@ def is_store(path: Path) -> bool:
     return (Path(path) / MANIFEST).is_file()
 
 
-class Store:
-    """A results directory being written (or resumed)."""
+def part_names(directory: Path) -> list[str]:
+    """The part files of a table directory, by name (temporary files excluded)."""
+    if not directory.is_dir():
+        return []
+    return sorted(f.name for f in directory.iterdir() if PART.match(f.name))
 
-    def __init__(self, path: Path, shard: int = 0) -> None:
+
+def shard_part_name(shard: int, seq: int) -> str:
+    return f"part-s{shard:03d}-{seq:06d}.parquet"
+
+
+class Store:
+    """A results directory being written (or resumed) by one process, for one shard."""
+
+    def __init__(self, path: Path, shard: int = 0, shards: int = 1) -> None:
         self.path = Path(path)
         self.shard = shard
+        self.shards = shards
         self.runs_dir = self.path / RUNS
         self.ts_dir = self.path / TIMESERIES
         self._seq = self._last_seq() + 1
@@ -90,88 +141,179 @@ class Store:
     # ---- opening ----------------------------------------------------------------------
     @classmethod
     def open(cls, path: Path | str, plan: Plan, provenance: Mapping[str, Any], *,
-             overwrite: bool = False, resume: bool = False, shard: int = 0) -> Store:
+             overwrite: bool = False, resume: bool = False, shard: int = 0, shards: int = 1) -> Store:
         """A store for plan at path: new, resumed (same plan only) or overwritten.
 
         An existing non-empty directory is never reused silently: it must be resumed
-        (and then hold the same plan) or overwritten explicitly.
+        (and then hold the same plan) or overwritten explicitly. A shard of a sharded
+        sweep (shards > 1) joins a store its siblings created for the same plan.
         """
         path = Path(path)
         source = str(path)
+        joining = shards > 1
+        if joining and overwrite:
+            raise InputError("cannot be combined with --shard: every shard would erase the others' results",
+                             source=source, key="--overwrite")
         if path.exists() and not path.is_dir():
             raise InputError("exists and is not a directory", source=source, key="--out")
-        non_empty = path.is_dir() and any(path.iterdir())
-        if non_empty and resume:
-            manifest = read_manifest(path)
-            if manifest.get("plan_digest") != plan.digest():
-                raise InputError(
-                    f"holds results of a different experiment (digest {manifest.get('plan_digest')}, "
-                    f"this one {plan.digest()}); resume only with the same experiment file and options, "
-                    "or write to a new --out", source=source, key="--resume")
-            store = cls(path, shard)
-            store.remove_orphans()
-            return store
-        if non_empty and not overwrite:
+        entries = [e for e in path.iterdir() if not e.name.startswith(".")] if path.is_dir() else []
+        if is_store(path) and (resume or joining):
+            return cls._join(path, plan, shard, shards, resume)
+        being_created = entries and not is_store(path) and _only_layout(path, entries)
+        if entries and not overwrite and not ((resume or joining) and being_created):
             raise InputError("is not empty; pass --overwrite to replace it, --resume to continue it, "
                              "or choose another --out", source=source, key="--out")
-        if non_empty:
+        if entries and overwrite:
             shutil.rmtree(path)
         path.mkdir(parents=True, exist_ok=True)
         (path / RUNS).mkdir(exist_ok=True)
         (path / TIMESERIES).mkdir(exist_ok=True)
+        manifest = {**provenance, "status": "running", "plan_digest": plan.digest(),
+                    "master_seed": plan.seed, "seed_derivation": plan.seed_derivation(),
+                    "n_points": len(plan.points), "n_runs": plan.n_runs, "shards": shards,
+                    "plan": manifest_plan(plan)}
+        text = json.dumps(manifest, indent=2, default=str) + "\n"
+        if not write_new(path / MANIFEST, lambda tmp: tmp.write_text(text)):
+            # a sibling shard created it first: join, if it is the same plan
+            return cls._join(path, plan, shard, shards, resume)
+        # only the manifest's creator writes the design (a joiner has checked the plan first)
         write_table(path / DESIGN, design_table(plan))
-        write_json(path / MANIFEST, {**provenance, "status": "running", "plan_digest": plan.digest(),
-                                     "master_seed": plan.seed, "seed_derivation": plan.seed_derivation(),
-                                     "n_points": len(plan.points), "n_runs": plan.n_runs,
-                                     "plan": plan.describe()})
-        return cls(path, shard)
+        return cls(path, shard, shards)
 
-    def _parts(self, directory: Path) -> dict[tuple[int, int], Path]:
-        parts = {}
-        if directory.is_dir():
-            for f in directory.iterdir():
-                m = PART.match(f.name)
-                if m:
-                    parts[(int(m.group(1)), int(m.group(2)))] = f
-        return parts
+    @classmethod
+    def _join(cls, path: Path, plan: Plan, shard: int, shards: int, resume: bool) -> Store:
+        manifest = read_manifest(path)
+        if manifest.get("plan_digest") != plan.digest():
+            raise InputError(
+                f"holds results of a different experiment ({plan_difference(manifest.get('plan'), plan)}); "
+                "resume only with the same experiment file and options, or write to a new --out",
+                source=str(path), key="--resume" if resume else "--shard")
+        started = int(manifest.get("shards", 1))
+        if shards > 1 and not resume and started != shards:
+            raise InputError(f"was started with {started} shard(s), not {shards}; use --shard I/{started}, "
+                             "or --resume to fill in the missing runs with any split", source=str(path),
+                             key="--shard")
+        if not (path / DESIGN).is_file():  # its creator died before writing it
+            write_table(path / DESIGN, design_table(plan))
+        store = cls(path, shard, shards)
+        store.remove_orphans()
+        return store
+
+    def _parts(self, directory: Path) -> list[str]:
+        return part_names(directory)
 
     def _last_seq(self) -> int:
-        keys = [seq for (shard, seq) in self._parts(self.runs_dir) | self._parts(self.ts_dir) if shard == self.shard]
-        return max(keys, default=0)
+        mine = [int(m.group(3)) for name in self._parts(self.runs_dir) + self._parts(self.ts_dir)
+                if (m := PART.match(name)) and m.group(1) == "s" and int(m.group(2)) == self.shard]
+        return max(mine, default=0)
 
     def remove_orphans(self) -> None:
-        """Timeseries parts whose runs part never landed (a crash between the two)."""
-        runs = self._parts(self.runs_dir)
-        for key, f in self._parts(self.ts_dir).items():
-            if key[0] == self.shard and key not in runs:
-                f.unlink()
+        """This shard's leftovers of a crash: timeseries parts whose runs part never
+        landed, and temporary files that were never renamed."""
+        runs = set(self._parts(self.runs_dir))
+        prefix = f"part-s{self.shard:03d}-"
+        for name in self._parts(self.ts_dir):
+            if name.startswith(prefix) and name not in runs:
+                (self.ts_dir / name).unlink(missing_ok=True)
+        for directory in (self.runs_dir, self.ts_dir):
+            for f in directory.glob(f".{prefix}*.tmp-*"):
+                f.unlink(missing_ok=True)
 
     # ---- what is done -----------------------------------------------------------------
     def finished(self) -> pd.DataFrame:
         """run_id, status and attempt of every run recorded so far (latest attempt)."""
         if not self._parts(self.runs_dir):
-            return pd.DataFrame({"run_id": [], "status": [], "attempt": []})
+            return pd.DataFrame({"run_id": pd.Series([], dtype="int64"), "status": pd.Series([], dtype=object),
+                                 "attempt": pd.Series([], dtype="int64")})
         df = pd.read_parquet(self.runs_dir, columns=["run_id", "status", "attempt"])
-        return df.sort_values("attempt").drop_duplicates("run_id", keep="last")
+        return df.sort_values("attempt", kind="stable").drop_duplicates("run_id", keep="last")
 
     # ---- writing ----------------------------------------------------------------------
-    def write(self, runs: pa.Table, timeseries: pa.Table | None) -> None:
-        """One chunk of finished runs, as one part in each table."""
-        name = f"part-s{self.shard:03d}-{self._seq:06d}.parquet"
-        self._seq += 1
-        if timeseries is not None and timeseries.num_rows:
-            write_table(self.ts_dir / name, timeseries)
-        write_table(self.runs_dir / name, runs)
+    def write(self, runs: pa.Table, timeseries: pa.Table | None) -> str:
+        """One chunk of finished runs, as one part in each table; returns the part's name.
+
+        The timeseries part lands first: a runs part is the mark that a chunk is
+        complete, so a crash between the two leaves only an orphan to clean up.
+        """
+        has_series = timeseries is not None and timeseries.num_rows > 0
+        while True:
+            name = shard_part_name(self.shard, self._seq)
+            self._seq += 1
+            if (self.runs_dir / name).exists():
+                continue
+            if has_series and not write_new(self.ts_dir / name, lambda tmp: pq.write_table(timeseries, tmp)):
+                continue
+            if write_new(self.runs_dir / name, lambda tmp: pq.write_table(runs, tmp)):
+                return name
+            if has_series:  # another writer took this runs name in between: give it back
+                (self.ts_dir / name).unlink(missing_ok=True)
 
     def finish(self, status: str = "complete", **extra: Any) -> None:
+        """Record how the execution ended: in the manifest, or (a shard of several) in
+        the shard's own status file, so that shards never rewrite one file at once;
+        `govsim merge` then brings the shards' news into the manifest."""
+        if self.shards > 1:
+            shard_dir = self.path / SHARDS
+            shard_dir.mkdir(exist_ok=True)
+            write_json(shard_dir / f"s{self.shard:03d}-of-{self.shards:03d}.json",
+                       {"shard": f"{self.shard}/{self.shards}", "status": status, "host": socket.gethostname(),
+                        **extra})
+            return
         manifest = read_manifest(self.path)
         manifest.update(status=status, **extra)
         write_json(self.path / MANIFEST, manifest)
 
 
+def _only_layout(path: Path, entries: list[Path]) -> bool:
+    """Whether a directory without a manifest is a store still being created (by a
+    sibling shard, or by a process that died before writing the manifest)."""
+    if not all(e.name in LAYOUT for e in entries):
+        return False
+    return not part_names(path / RUNS)
+
+
+def manifest_plan(plan: Plan) -> dict[str, Any]:
+    """The plan as the manifest records it: every point while that stays readable,
+    else a pointer to design.parquet, which holds them all."""
+    if len(plan.points) <= MANIFEST_MAX_POINTS:
+        return plan.describe()
+    return {"points": f"{len(plan.points)} points: see {DESIGN}", **plan.describe_settings()}
+
+
+def plan_difference(recorded: Mapping[str, Any] | None, plan: Plan) -> str:
+    """What changed between the plan a manifest records and this one, in words."""
+    if not isinstance(recorded, Mapping):
+        return "the stored plan is not recorded"
+    now = manifest_plan(plan)
+    for key in ("replicates", "seed", "weeks", "timeseries_every", "common_random_numbers", "meta"):
+        before, after = recorded.get(key), now.get(key)
+        if json.dumps(before, sort_keys=True, default=str) != json.dumps(after, sort_keys=True, default=str):
+            return f"{key} was {_short(before)}, now {_short(after)}"
+    before, after = recorded.get("points"), now.get("points")
+    if isinstance(before, list) and isinstance(after, list):
+        if len(before) != len(after):
+            return f"{len(before)} design points before, {len(after)} now"
+        for a, b in zip(before, after):
+            if a != json.loads(json.dumps(b, default=str)):
+                changed = sorted(k for k in set(a["levers"]) | set(b["levers"])
+                                 if a["levers"].get(k) != b["levers"].get(k))
+                what = f"levers {', '.join(changed[:3])}" if changed else "its scenario"
+                return f"design point {a['point_id']} differs in {what}"
+    return "the design points differ"
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def design_table(plan: Plan) -> pa.Table:
-    rows = [{"point_id": p.point_id, "scenario": p.scenario, **p.levers} for p in plan.points]
-    return pa.Table.from_pylist(rows, schema=DESIGN_SCHEMA)
+    """One row per point, built column by column (a design can have many points)."""
+    levers = [p.levers.to_dict() if isinstance(p.levers, LeverValues) else p.levers for p in plan.points]
+    columns = {"point_id": [p.point_id for p in plan.points], "scenario": [p.scenario for p in plan.points]}
+    for f in LEVER_FIELDS:
+        columns[f.name] = [values[f.name] for values in levers]
+    return pa.Table.from_pydict(columns, schema=DESIGN_SCHEMA)
 
 
 def read_manifest(path: Path | str) -> dict[str, Any]:
@@ -184,24 +326,48 @@ def read_manifest(path: Path | str) -> dict[str, Any]:
         raise InputError(f"manifest.json is not valid JSON ({e.msg}, line {e.lineno})", source=str(path)) from None
 
 
+def read_design(path: Path | str) -> pd.DataFrame:
+    """The design: one row per point with its scenario and every lever."""
+    f = Path(path) / DESIGN
+    if not f.is_file():
+        return DESIGN_SCHEMA.empty_table().to_pandas()
+    return pd.read_parquet(f)
+
+
+def _read_parts(directory: Path, names: list[str], columns: list[str] | None = None) -> pd.DataFrame:
+    # the listed files only: a part that a merge removes after the listing is
+    # skipped (its rows are in the merge's new part, listed too or next time)
+    tables = []
+    for name in names:
+        try:
+            tables.append(pq.read_table(directory / name, columns=columns))
+        except FileNotFoundError:
+            continue
+    if not tables:
+        return pd.DataFrame()
+    return pa.concat_tables(tables, promote_options="default").to_pandas()
+
+
 def read_runs(path: Path | str) -> pd.DataFrame:
     """Every run of a store, once each (its latest attempt), in run_id order."""
     d = Path(path) / RUNS
-    if not d.is_dir() or not any(PART.match(f.name) for f in d.iterdir()):
+    names = part_names(d)
+    df = _read_parts(d, names) if names else pd.DataFrame()
+    if df.empty:
         return RUNS_SCHEMA.empty_table().to_pandas()
-    df = pd.read_parquet(d)
-    df = df.sort_values(["run_id", "attempt"]).drop_duplicates("run_id", keep="last")
+    df = df.sort_values(["run_id", "attempt"], kind="stable").drop_duplicates("run_id", keep="last")
     return df.reset_index(drop=True)
 
 
 def read_timeseries(path: Path | str, run_ids: np.ndarray | None = None) -> pd.DataFrame:
     """Time series of a store's runs (of run_ids, when given), in (run_id, week) order."""
     d = Path(path) / TIMESERIES
-    if not d.is_dir() or not any(PART.match(f.name) for f in d.iterdir()):
+    names = part_names(d)
+    df = _read_parts(d, names) if names else pd.DataFrame()
+    if df.empty:
         return TIMESERIES_SCHEMA.empty_table().to_pandas()
-    df = pd.read_parquet(d)
     if run_ids is not None:
         df = df[df["run_id"].isin(run_ids)]
-    # a retried run may have left rows of an earlier attempt: keep the latest part's
+    # a part and its merged copy (an interrupted merge) hold the same rows: keep one
     df = df.drop_duplicates(["run_id", "week"], keep="last")
-    return df.sort_values(["run_id", "week"]).reset_index(drop=True)
+    return df.sort_values(["run_id", "week"], kind="stable").reset_index(drop=True)

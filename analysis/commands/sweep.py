@@ -1,0 +1,180 @@
+"""`govsim sweep`: an experiment file's design × replicates into a resumable store."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from typing import TYPE_CHECKING
+
+from sim.errors import InputError
+
+if TYPE_CHECKING:
+    from sim.experiment import Experiment
+    from sim.plan import Plan
+
+NAME = "sweep"
+HELP = "run an experiment file (grid, LHS, Sobol' or listed points × replicates) into a resumable results directory"
+DESCRIPTION = (HELP + ". Runs go to every local core (process), one core (serial) or a Dask cluster (dask); "
+               "--shard I/N runs one slice for SLURM job arrays (see `govsim slurm`, `govsim merge`).")
+ORDER = 20
+BACKENDS = ("serial", "process", "dask")  # as sim.execute.BACKENDS; the model is imported only to run
+DRY_RUN_SAMPLES = 3
+# assumed parallel efficiency and start-up seconds per backend, from benchmarks/bench_sweep.py
+EFFICIENCY = {"serial": 1.0, "process": 0.9, "dask": 0.9}
+STARTUP_S = {"serial": 0.0, "process": 2.0, "dask": 5.0}
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("experiment", metavar="EXPERIMENT",
+                   help="experiment file, or a name in scenarios/experiments/")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="results directory (default: results/NAME, NAME from the experiment file)")
+    p.add_argument("--backend", choices=BACKENDS, default="process",
+                   help="serial: this process; process (default): every local core; dask: a Dask cluster")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="worker processes (default: every core; dask: the cluster's)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: start a local cluster)")
+    p.add_argument("--resume", action="store_true", help="continue --out: run exactly the runs it lacks")
+    p.add_argument("--retry-failed", action="store_true", help="resume, and rerun the runs that failed")
+    p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
+    p.add_argument("--shard", metavar="I/N", help="run only the I-th of N disjoint slices (0 <= I < N)")
+    p.add_argument("--chunk-size", type=int, metavar="K", help="runs per hand-off to a worker (default: automatic)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the design's size and an estimate of the wall time; write nothing")
+
+
+def main(args: argparse.Namespace) -> int:
+    from analysis.progress import ProgressReporter
+    from sim.execute import execute
+    from sim.experiment import load_experiment
+    from sim.provenance import provenance
+    from sim.store import Store
+
+    shard = check_arguments(args)
+    experiment = load_experiment(args.experiment)
+    plan = experiment.plan()
+    if shard[1] > plan.n_runs:
+        raise InputError(f"{shard[1]} shards for {plan.n_runs} runs; allowed: at most one shard per run",
+                         key="--shard")
+    out = args.out or Path("results") / experiment.name
+    if args.dry_run:
+        return dry_run(experiment, plan, shard, args, out)
+    if args.backend == "dask" and args.scheduler:
+        from sim.dask_backend import check_reachable
+        check_reachable(args.scheduler)
+    store = Store.open(out, plan, {**provenance(["govsim", *sys.argv[1:]]), "experiment": experiment.describe()},
+                       overwrite=args.overwrite, resume=args.resume or args.retry_failed,
+                       shard=shard[0], shards=shard[1])
+    where = f" (shard {shard[0]}/{shard[1]}: {plan.shard_runs(shard)} runs)" if shard[1] > 1 else ""
+    print(f"{size_line(experiment)}{where} -> {out}", file=sys.stderr)
+    summary = execute(plan, store, backend=args.backend, workers=args.workers, shard=shard,
+                      retry_failed=args.retry_failed, chunk_size=args.chunk_size,
+                      progress=ProgressReporter("runs"), scheduler=args.scheduler)
+    store.finish("complete" if summary.failed == 0 else "complete-with-failures",
+                 done=summary.done, failed=summary.failed, skipped=summary.skipped,
+                 seconds=round(summary.seconds, 2))
+    if summary.to_do == 0:
+        print(f"nothing to do: all {summary.skipped} runs{' of this shard' if shard[1] > 1 else ''} "
+              f"are in {out} (failed ones rerun with --retry-failed)")
+    else:
+        print(f"{summary.done} runs done ({summary.failed} failed), {summary.skipped} already in the store, "
+              f"in {clock(summary.seconds)}")
+    if summary.failed:
+        print(f"{summary.failed} runs failed; see the 'error' column of runs.parquet, and rerun them with "
+              "--retry-failed", file=sys.stderr)
+    if shard[1] > 1:
+        print(f"when every shard has finished: govsim merge {out}")
+    print(f"results: {out}")
+    return 1 if summary.failed else 0
+
+
+def check_arguments(args: argparse.Namespace) -> tuple[int, int]:
+    """Every command-line value checked before anything is read, run or written."""
+    from sim.plan import parse_shard
+
+    for name in ("workers", "chunk_size"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise InputError(f"must be at least 1, got {value}", key=f"--{name.replace('_', '-')}")
+    if args.scheduler and args.backend != "dask":
+        raise InputError("applies only to --backend dask", key="--scheduler")
+    if args.overwrite and (args.resume or args.retry_failed):
+        raise InputError("cannot be combined with --resume or --retry-failed", key="--overwrite")
+    shard = parse_shard(args.shard) if args.shard is not None else (0, 1)
+    if shard[1] > 1 and args.overwrite:
+        raise InputError("cannot be combined with --shard: every shard would erase the others' results",
+                         key="--overwrite")
+    if args.backend == "dask":
+        from sim.dask_backend import require_dask
+        require_dask()
+    return shard
+
+
+def size_line(experiment: Experiment) -> str:
+    scenarios = len(experiment.scenarios)
+    rows = len(experiment.rows)
+    points = f"{scenarios} scenarios × {rows} rows = {experiment.n_points} points" if scenarios > 1 \
+        else f"{experiment.n_points} points"
+    return (f"experiment {experiment.name} ({experiment.design}): {points} × {experiment.replicates} "
+            f"replicates = {experiment.n_runs} runs")
+
+
+def dry_run(experiment: Experiment, plan: Plan, shard: tuple[int, int], args: argparse.Namespace, out: Path) -> int:
+    """The design's size, and the wall time it will take, from a few runs timed here."""
+    from sim.execute import run_chunk
+    from sim.plan import Task, run_seed
+    from sim.store import read_manifest, read_runs
+
+    print(size_line(experiment))
+    n = plan.shard_runs(shard)
+    if shard[1] > 1:
+        print(f"shard {shard[0]}/{shard[1]}: {n} runs")
+    if (out / "manifest.json").is_file() and read_manifest(out).get("plan_digest") == plan.digest():
+        done = read_runs(out)
+        done = int(((done["run_id"] % shard[1] == shard[0]) & (done["status"] == "ok")).sum())
+        print(f"{out} already holds {done} of these runs; --resume would run the other {n - done}")
+        n -= done
+    # the k-th run of the shard is run_id = i + k n; time a few spread over the design
+    i, parts = shard
+    picks = sorted({round(k * (plan.shard_runs(shard) - 1) / (DRY_RUN_SAMPLES - 1)) for k in range(DRY_RUN_SAMPLES)})
+    times = []
+    for k in picks:
+        run_id = i + k * parts
+        point_id, replicate = divmod(run_id, plan.replicates)
+        task = Task(run_id, point_id, replicate, run_seed(plan.seed, point_id, replicate, plan.common_random_numbers))
+        start = time.perf_counter()
+        run_chunk(plan, [task])
+        times.append(time.perf_counter() - start)
+    mean = sum(times) / len(times)
+    print(f"timed {len(times)} runs spread over the design: {mean:.3f} s per run "
+          f"({min(times):.3f}-{max(times):.3f})")
+    workers = 1 if args.backend == "serial" else args.workers or _cluster_size(args)
+    eff = EFFICIENCY[args.backend] if workers > 1 else 1.0
+    seconds = STARTUP_S[args.backend] + n * mean / (workers * eff)
+    print(f"estimated wall time on --backend {args.backend} with {workers} worker(s): {clock(seconds)} "
+          f"({n} runs × {mean:.3f} s / {workers} / {eff:.0%} efficiency + {STARTUP_S[args.backend]:.0f} s start-up; "
+          f"{n * mean / 3600:.2f} CPU-hours)")
+    print(f"would write to {out}; nothing written (dry run)")
+    return 0
+
+
+def _cluster_size(args: argparse.Namespace) -> int:
+    from sim.execute import available_cores
+
+    if args.backend == "dask" and args.scheduler:
+        from sim.dask_backend import check_reachable, client_for, cluster_threads
+        check_reachable(args.scheduler)
+        with client_for(args.scheduler, None) as client:
+            return cluster_threads(client)
+    return available_cores()
+
+
+def clock(seconds: float) -> str:
+    """h:mm:ss, for durations from seconds to days."""
+    seconds = int(round(seconds))
+    h, rem = divmod(seconds, 3600)
+    return f"{h}:{rem // 60:02d}:{rem % 60:02d}"

@@ -1,0 +1,128 @@
+"""Running a plan's chunks on a Dask distributed cluster.
+
+The cluster is one that `dask scheduler` and `dask worker` (or dask-jobqueue, on
+SLURM or PBS) started, reached by its scheduler address, or else a local cluster
+with one single-threaded worker process per core. The plan is scattered to every
+worker once; chunks of runs are submitted a few per worker thread at a time, and
+each finished chunk comes back to this process, which writes it as a store part —
+so memory stays bounded and a lost worker costs only its chunks in flight (Dask
+reruns them elsewhere; a lost coordinator costs nothing that `--resume` cannot
+redo). Workers must be able to import govsim's `sim` package: start them in the
+environment where govsim is installed.
+
+Dask is an optional extra: `pip install 'govsim[cluster]'`.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from itertools import islice
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import pyarrow as pa
+
+from sim.errors import InputError
+from sim.execute import _attempts_of, available_cores, chunks, guided_chunks, run_chunk
+from sim.plan import Plan, Task
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+INSTALL = "pip install 'govsim[cluster]' (or: pip install 'dask[distributed]')"
+WORKER_WAIT_S = 300  # how long to wait for a first worker to join a fresh scheduler
+
+
+def require_dask() -> None:
+    """An InputError saying how to install Dask, unless it is installed."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise InputError(f"needs Dask's distributed scheduler, an optional extra; install it with {INSTALL}",
+                         key="--backend dask") from None
+
+
+def check_reachable(address: str, timeout: float = 5.0) -> None:
+    """An InputError unless something listens at a tcp:// scheduler address.
+
+    Checked before a store is created, so a typo in --scheduler writes nothing.
+    """
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme not in ("tcp", "tls"):
+        return  # other transports (ucx, inproc) are for Dask itself to check
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if not host or not port:
+        raise InputError(f"got '{address}'; allowed: a scheduler address such as tcp://10.0.0.5:8786",
+                         key="--scheduler")
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as e:
+        raise InputError(f"no Dask scheduler answers at {address} ({e.strerror or e}); start one with "
+                         "`dask scheduler` (and workers with `dask worker ADDRESS`)", key="--scheduler") from None
+
+
+@contextmanager
+def client_for(scheduler: str | None, workers: int | None) -> Iterator[Client]:
+    """A client of the cluster at `scheduler`, or of a local cluster of `workers` processes."""
+    require_dask()
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError) as e:
+            raise InputError(f"cannot connect to the Dask scheduler at {scheduler}: {' '.join(str(e).split())}",
+                             key="--scheduler") from None
+        with client:
+            try:
+                client.wait_for_workers(1, timeout=WORKER_WAIT_S)
+            except TimeoutError:
+                raise InputError(f"no Dask worker joined the scheduler at {scheduler} within {WORKER_WAIT_S} s",
+                                 key="--scheduler") from None
+            yield client
+        return
+    # one single-threaded process per core: the model holds the GIL, threads would not help;
+    # the dashboard on any free port, as 8787 may be taken (another cluster, a parallel test)
+    with LocalCluster(n_workers=workers or available_cores(), threads_per_worker=1, processes=True,
+                      dashboard_address=":0", silence_logs=logging.WARNING) as cluster, Client(cluster) as client:
+        yield client
+
+
+def cluster_threads(client: Client) -> int:
+    return max(1, sum(client.nthreads().values()))
+
+
+def run_dask(plan: Plan, tasks: Sequence[Task], attempts: Mapping[int, int],
+             collect: Callable[[pa.Table, pa.Table], None], *, workers: int | None = None,
+             scheduler: str | None = None, chunk_size: int | None = None) -> None:
+    """Run tasks on the cluster in chunks, handing each finished chunk to collect()."""
+    from distributed import as_completed
+
+    with client_for(scheduler, workers) as client:
+        threads = max(cluster_threads(client), workers or 0)
+        batches = iter(chunks(tasks, chunk_size) if chunk_size else guided_chunks(tasks, threads))
+        plan_future = client.scatter(plan, broadcast=True, hash=False)
+
+        def submit(batch: Sequence[Task]):
+            return client.submit(run_chunk, plan_future, batch, 1, _attempts_of(batch, attempts), pure=False)
+
+        pending = as_completed([submit(b) for b in islice(batches, 2 * threads)])
+        for future in pending:
+            try:
+                runs, series = future.result()
+            except ImportError as e:
+                raise InputError(f"Dask workers cannot import govsim ({e}); start them in the environment "
+                                 "where govsim is installed", key="--scheduler") from None
+            future.release()
+            collect(runs, series)
+            # keep about two chunks per worker thread in flight, as workers come and go
+            room = 2 * cluster_threads(client) - pending.count()
+            for batch in islice(batches, max(1, room)):
+                pending.add(submit(batch))

@@ -1,0 +1,254 @@
+"""Consolidating a store's part files: after a sharded sweep, or any long one.
+
+Every chunk of every shard is a part file; a sweep of 100,000 runs leaves thousands.
+`merge` rewrites them as a few large parts, keeping each run once (its latest
+attempt), and brings the shards' status into the manifest.
+
+Never losing or duplicating a run, even when interrupted: parts are merged in
+groups, and for each group the merged timeseries part, then the merged runs part,
+land (under a temporary name, renamed) before any part of the group is removed. At
+every instant each run is in the store at least once; a run that is briefly in
+both a part and its merged copy has identical rows in both, and every reader
+(`read_runs`, `read_timeseries`, a later merge) keeps one. Memory holds one input
+part at a time plus four numbers per run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from sim.errors import InputError
+from sim.store import MANIFEST, PART, RUNS, SHARDS, TIMESERIES, part_names, read_manifest, write_json, write_new
+
+PART_ROWS = 100_000      # runs per merged part
+ORPHAN_AGE_S = 60        # a shard's timeseries part this old without its runs part is a crash's leftover
+LOCK = ".merge.lock"
+
+
+@dataclass(frozen=True)
+class MergeReport:
+    parts_before: int
+    parts_after: int
+    runs: int
+    ok: int
+    failed: int
+    expected: int
+    dropped_rows: int                 # superseded attempts and copies left by an interrupted merge
+    timeseries_rows: int
+    missing_shards: list[str] = field(default_factory=list)
+    shard_status: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def missing(self) -> int:
+        return self.expected - self.runs
+
+    @property
+    def status(self) -> str:
+        if self.missing:
+            return "incomplete"
+        return "complete-with-failures" if self.failed else "complete"
+
+
+def merge(path: Path | str, part_rows: int = PART_ROWS) -> MergeReport:
+    """Rewrite the store's parts as few large ones and record the outcome in the manifest."""
+    path = Path(path)
+    if not path.is_dir():
+        raise InputError("no such results directory", source=str(path))
+    manifest = read_manifest(path)
+    with _lock(path):
+        return _merge(path, manifest, part_rows)
+
+
+def _merge(path: Path, manifest: dict[str, Any], part_rows: int) -> MergeReport:
+    runs_dir, ts_dir = path / RUNS, path / TIMESERIES
+    _remove_orphans(runs_dir, ts_dir)
+    names = part_names(runs_dir)
+    rows = {n: pq.ParquetFile(runs_dir / n).metadata.num_rows for n in names}
+    winners = _winners(runs_dir, names)
+    kept = {names[i]: df for i, df in winners.groupby("part")}
+    generation = _next_generation(runs_dir, ts_dir)
+    k = 0
+    for group in _groups(names, kept, part_rows):
+        n_kept = sum(len(kept.get(n, ())) for n in group)
+        if len(group) == 1 and n_kept == rows[group[0]]:
+            continue  # already one part with nothing superseded
+        if n_kept:
+            k += 1
+            new = f"part-m{generation:06d}-{k:06d}.parquet"
+            for directory in (ts_dir, runs_dir):  # timeseries first: a runs part marks a complete chunk
+                if not _write_group(directory, new, group, kept):
+                    raise InputError(f"{new} appeared while merging: is another merge running?", source=str(path))
+        for n in group:  # only now that the merged copy is in place
+            (ts_dir / n).unlink(missing_ok=True)
+            (runs_dir / n).unlink(missing_ok=True)
+    report = _report(path, manifest, len(names), sum(rows.values()) - len(winners))
+    manifest.update(status=report.status, merged={
+        "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "parts": report.parts_after, "runs": report.runs, "failed": report.failed, "missing": report.missing,
+        "shards": report.shard_status})
+    write_json(path / MANIFEST, manifest)
+    return report
+
+
+def _winners(runs_dir: Path, names: list[str]) -> pd.DataFrame:
+    """For each run, the part (index into names) and row holding its latest attempt.
+
+    Between equal attempts (a part and its merged copy) the later name wins; rows
+    are equal, and timeseries are taken from the same part as the runs row.
+    """
+    frames = []
+    for i, name in enumerate(names):
+        t = pq.read_table(runs_dir / name, columns=["run_id", "attempt", "status"]).to_pandas()
+        t["part"], t["row"] = i, np.arange(len(t))
+        frames.append(t)
+    if not frames:
+        return pd.DataFrame({"run_id": pd.Series([], dtype="int64"), "attempt": pd.Series([], dtype="int64"),
+                             "status": pd.Series([], dtype=object), "part": pd.Series([], dtype="int64"),
+                             "row": pd.Series([], dtype="int64")})
+    df = pd.concat(frames, ignore_index=True)
+    return df.sort_values(["run_id", "attempt", "part"], kind="stable").drop_duplicates("run_id", keep="last")
+
+
+def _groups(names: list[str], kept: dict[str, pd.DataFrame], part_rows: int) -> list[list[str]]:
+    """Consecutive parts, each group holding up to part_rows kept runs."""
+    groups, current, rows = [], [], 0
+    for name in names:
+        n = len(kept.get(name, ()))
+        if current and rows + n > part_rows:
+            groups.append(current)
+            current, rows = [], 0
+        current.append(name)
+        rows += n
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _write_group(directory: Path, new: str, group: list[str], kept: dict[str, pd.DataFrame]) -> bool:
+    """Stream the group's winning rows into directory/new, one input part at a time.
+
+    False if that name was taken meanwhile; True also when there is nothing to
+    write (no timeseries kept).
+    """
+    sources = [(n, kept[n]) for n in group if n in kept and (directory / n).is_file()]
+    if not sources:
+        return True
+
+    def write(tmp: Path) -> None:
+        writer = None
+        try:
+            for name, mine in sources:
+                table = pq.read_table(directory / name)
+                if directory.name == RUNS:
+                    table = table.take(pa.array(np.sort(mine["row"].to_numpy())))
+                else:
+                    table = table.filter(pc.is_in(table["run_id"], value_set=pa.array(mine["run_id"].to_numpy())))
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table.schema)
+                writer.write_table(table.cast(writer.schema))
+        finally:
+            if writer is not None:
+                writer.close()
+
+    return write_new(directory / new, write)
+
+
+@contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    """One merge at a time per store: a second would remove the first's parts in progress."""
+    lock = path / LOCK
+    me = {"host": socket.gethostname(), "pid": os.getpid(),
+          "since": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            if _stale(lock):
+                lock.unlink(missing_ok=True)
+                continue
+            raise InputError(f"another merge is running ({lock.read_text().strip()}); if none is, "
+                             f"remove {lock}", source=str(path)) from None
+        with os.fdopen(fd, "w") as f:
+            json.dump(me, f)
+        break
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _stale(lock: Path) -> bool:
+    """A lock left by a merge that died on this host."""
+    try:
+        holder = json.loads(lock.read_text())
+    except (OSError, ValueError):
+        return False
+    if holder.get("host") != socket.gethostname():
+        return False
+    try:
+        os.kill(int(holder["pid"]), 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, KeyError, ValueError):
+        return False
+    return False
+
+
+def _remove_orphans(runs_dir: Path, ts_dir: Path) -> None:
+    """Timeseries parts without a runs part: an interrupted merge's (merges hold the
+    lock), or a crashed shard's (but not a shard writing right now)."""
+    runs = set(part_names(runs_dir))
+    now = time.time()
+    for name in part_names(ts_dir):
+        f = ts_dir / name
+        try:
+            if name not in runs and (name.startswith("part-m") or now - f.stat().st_mtime > ORPHAN_AGE_S):
+                f.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _next_generation(runs_dir: Path, ts_dir: Path) -> int:
+    used = [int(m.group(2)) for name in part_names(runs_dir) + part_names(ts_dir)
+            if (m := PART.match(name)) and m.group(1) == "m"]
+    return max(used, default=0) + 1
+
+
+def _report(path: Path, manifest: dict[str, Any], parts_before: int, dropped: int) -> MergeReport:
+    runs_dir = path / RUNS
+    names = part_names(runs_dir)
+    winners = _winners(runs_dir, names)
+    ts_rows = sum(pq.ParquetFile(path / TIMESERIES / n).metadata.num_rows for n in part_names(path / TIMESERIES))
+    expected = int(manifest.get("n_runs", len(winners)))
+    shards = int(manifest.get("shards", 1))
+    present = set(winners["run_id"].astype(int).tolist())
+    missing_ids = [r for r in range(expected) if r not in present]
+    missing_shards = sorted({r % shards for r in missing_ids}) if shards > 1 else []
+    status = []
+    shard_dir = path / SHARDS
+    if shard_dir.is_dir():
+        for f in sorted(shard_dir.glob("s*.json")):
+            try:
+                status.append(json.loads(f.read_text()))
+            except (OSError, json.JSONDecodeError):
+                continue
+    ok = int((winners["status"] == "ok").sum())
+    return MergeReport(parts_before=parts_before, parts_after=len(names), runs=len(winners), ok=ok,
+                       failed=len(winners) - ok, expected=expected, dropped_rows=dropped,
+                       timeseries_rows=ts_rows, missing_shards=[f"{i}/{shards}" for i in missing_shards],
+                       shard_status=status)

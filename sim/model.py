@@ -20,6 +20,7 @@ from sim.agents import GridWorker, PartyOrganisation, PropertyFirm, Resident, So
 from sim.cases import (ABANDONED, CLOSED, ESCALATED, GENUINE, HANDLING, IS_DISPUTE, LATENT, NOMINAL,
                        OUTCOME_OF_CODE, CaseBook, CaseType, Channel)
 from sim.levers import resolve
+from sim.outcomes import group_codes
 from sim.slots import Kind, Slots
 
 WEEKS_PER_YEAR = 52
@@ -96,8 +97,9 @@ class GovernanceModel(mesa.Model):
         g = self.n_grids = max(1, math.ceil(n / s.households_per_grid))
         self.hh_grid = np.arange(n) * g // n
         self.grid_size = np.bincount(self.hh_grid, minlength=g)
-        self.groups = {name: (mask, int(mask.sum())) for name, mask in
-                       (("elderly", self.elderly), ("migrant", self.migrant), ("renter", ~self.owner))}
+        self.group_code = group_codes(self.elderly, self.migrant, ~self.owner)
+        self.group_size = {"elderly": int(self.elderly.sum()), "migrant": int(self.migrant.sum()),
+                           "renter": int((~self.owner).sum())}
         for i in range(n):
             Resident(self, i)
 

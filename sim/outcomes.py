@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.cases import IS_DISPUTE, CaseType, Channel, Outcome
+from sim.cases import CaseType, Channel, Outcome
 
 if TYPE_CHECKING:
     from sim.model import GovernanceModel
@@ -57,56 +57,63 @@ OUTCOMES: tuple[OutcomeSpec, ...] = (
 OUTCOME_NAMES: tuple[str, ...] = tuple(o.name for o in OUTCOMES)
 OUTCOME_BY_NAME = {o.name: o for o in OUTCOMES}
 
-_NEEDS = ~IS_DISPUTE
-_PROACTIVE = [Channel.PATROL, Channel.VOLUNTEER, Channel.OUTREACH]
 NAN = float("nan")
+# household group codes: bit 0 elderly, bit 1 migrant, bit 2 renter (see group_codes)
+_GROUP_BITS = {"elderly": 1, "migrant": 2, "renter": 4}
 
 
 def _ratio(a: float, b: float) -> float:
     return a / b if b > 0 else NAN
 
 
-def group_mean(x: np.ndarray, mask: np.ndarray, n: int) -> float:
-    """Mean of x over a group of n households (NaN for an empty group).
-
-    A masked reduction, not a dot product: BLAS would start threads for this.
-    """
-    return float(np.add.reduce(x, where=mask)) / n if n else NAN
+def group_codes(elderly: np.ndarray, migrant: np.ndarray, renter: np.ndarray) -> np.ndarray:
+    """Each household's combination of the groups outcomes are reported for (0..7)."""
+    return elderly.astype(np.int64) + 2 * migrant + 4 * renter
 
 
 def measure(m: GovernanceModel) -> np.ndarray:
-    """Every outcome now, in the order of OUTCOMES."""
+    """Every outcome now, in the order of OUTCOMES.
+
+    Called every recorded week, so it works on plain Python numbers: the counters
+    come out of numpy once, and the three group means come from one weighted
+    bincount over the eight group combinations (no BLAS, which would start threads).
+    """
     cb = m.cases
-    c = cb.counts
-    by_outcome = c.sum(axis=0)
-    n_res, n_esc, n_ab = int(by_outcome[Outcome.RESOLVED]), int(by_outcome[Outcome.ESCALATED]), int(by_outcome[Outcome.ABANDONED])
+    c = cb.counts.tolist()  # [type][created, resolved, escalated, abandoned]
+    created = sum(row[0] for row in c)
+    n_res, n_esc, n_ab = (sum(row[k] for row in c) for k in (1, 2, 3))
     n_closed = n_res + n_esc + n_ab
-    closed = c[:, 1:].sum(axis=1)
-    disputes = c[:3].sum(axis=0)
-    known = int(cb.known_by.sum())
-    s = m.satisfaction
+    d_res, d_closed = (sum(c[t][1] for t in range(3)), sum(sum(c[t][1:]) for t in range(3)))
+    need_ab, need_closed = sum(c[t][3] for t in range(3, 7)), sum(sum(c[t][1:]) for t in range(3, 7))
+    prop = c[CaseType.PROPERTY]
+    known_by = cb.known_by.tolist()
+    known = sum(known_by)
+    legal = cb.legal_disputes_closed.tolist()
+    n = m.n_households
+    s_sum = np.bincount(m.group_code, weights=m.satisfaction, minlength=8).tolist()
+    g_mean = {name: (sum(s_sum[k] for k in range(8) if k & bit) / m.group_size[name]
+                     if m.group_size[name] else NAN) for name, bit in _GROUP_BITS.items()}
     managed = m.comp_size * (m.comp_firm >= 0)
-    g = m.groups
     return np.array([
         _ratio(n_res, n_closed),
         _ratio(n_esc, n_closed),
-        _ratio(c[3:, Outcome.ABANDONED].sum(), closed[3:].sum()),
+        _ratio(need_ab, need_closed),
         _ratio(cb.weeks_to_resolution, n_res),
-        float(s.sum()) / m.n_households,
-        float(m.trust.sum()) / m.n_households,
-        np.count_nonzero(m.last_participation > m.week - 52) / m.n_households,
-        group_mean(s, *g["elderly"]),
-        group_mean(s, *g["migrant"]),
-        group_mean(s, *g["renter"]),
-        _ratio(disputes[Outcome.RESOLVED], disputes[1:].sum()),
-        _ratio(cb.legal_disputes_closed[Outcome.RESOLVED], cb.legal_disputes_closed.sum()),
-        _ratio(c[CaseType.PROPERTY, Outcome.ESCALATED], closed[CaseType.PROPERTY]),
-        _ratio(int(cb.known_by[_PROACTIVE].sum()), known),
+        sum(s_sum) / n,
+        float(m.trust.sum()) / n,
+        np.count_nonzero(m.last_participation > m.week - 52) / n,
+        g_mean["elderly"],
+        g_mean["migrant"],
+        g_mean["renter"],
+        _ratio(d_res, d_closed),
+        _ratio(legal[Outcome.RESOLVED], sum(legal)),
+        _ratio(prop[Outcome.ESCALATED], sum(prop[1:])),
+        _ratio(known - known_by[Channel.REPORTED], known),
         _ratio(cb.weeks_to_known, known),
         _ratio(float((m.comp_collection * managed).sum()), float(managed.sum())),
         _ratio(cb.recurrences, n_res),
         float(len(m.firms)),
-        float(c[:, Outcome.CREATED].sum()),
+        float(created),
         float(n_res),
         float(n_esc),
         float(n_ab),

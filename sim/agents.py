@@ -12,14 +12,12 @@ Each method is named after the process of docs/ODD.md that it implements.
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
 from sim.cases import ESCALATED, HANDLING, KNOWN, CaseType
-from sim.slots import Kind
 
 if TYPE_CHECKING:
     from sim.model import GovernanceModel

@@ -17,7 +17,7 @@ import numpy as np
 from mesa.experimental.scenarios import Scenario
 
 from sim.agents import GridWorker, PartyOrganisation, PropertyFirm, Resident, SocialOrganisation
-from sim.cases import (ABANDONED, CLOSED, ESCALATED, GENUINE, HANDLING, IS_DISPUTE, LATENT, NOMINAL,
+from sim.cases import (CLOSED, ESCALATED, GENUINE, HANDLING, IS_DISPUTE, LATENT, NOMINAL,
                        OUTCOME_OF_CODE, CaseBook, CaseType, Channel)
 from sim.levers import resolve
 from sim.outcomes import group_codes

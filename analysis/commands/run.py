@@ -11,7 +11,6 @@ from analysis.progress import ProgressReporter
 from analysis.summary import format_table, outcome_table
 from sim.errors import InputError
 from sim.execute import execute
-from sim.levers import resolve
 from sim.plan import Plan, Point
 from sim.provenance import provenance
 from sim.scenario import load

@@ -50,7 +50,7 @@ from sim.errors import InputError, show, unknown_key
 from sim.levers import LEVER_BY_NAME, Lever
 from sim.outcomes import OUTCOME_NAMES
 from sim.run import DEFAULT_WEEKS
-from sim.scenario import Scenario, find, load, read_toml
+from sim.scenario import Scenario, load_referenced, read_toml
 
 KEYS = ("name", "description", "method", "scenario", "weeks", "n", "replicates", "seed",
         "common_random_numbers", "outcomes", "levers", "bounds", "options")
@@ -144,7 +144,7 @@ def read(path: str | Path) -> Analysis:
     if not isinstance(crn, bool):
         raise InputError(f"expected true or false, got {show(crn)}", source=source, key="common_random_numbers")
     n = sa.check_n(m, data["n"], len(levers), options, source)
-    scenario = _scenario(data.get("scenario", DEFAULT_SCENARIO), path, source)
+    scenario = load_referenced(data.get("scenario", DEFAULT_SCENARIO), path, "scenario")
     return Analysis(name=data.get("name", path.stem), method=m.name, levers=levers, bounds=bounds,
                     outcomes=outcomes, n=n, replicates=replicates, seed=seed, scenario=scenario, weeks=weeks,
                     common_random_numbers=crn, options=options, description=data.get("description", ""),
@@ -234,16 +234,3 @@ def _int(data: Mapping[str, Any], key: str, default: int, low: int, high: int, s
     if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
         raise InputError(f"got {show(v)}; allowed: an integer in [{low}, {high}]", source=source, key=key)
     return v
-
-
-def _scenario(ref: str, path: Path, source: str) -> Scenario:
-    try:
-        found = find(ref, path.parent)
-    except InputError:
-        try:
-            found = find(ref)
-        except InputError:
-            raise InputError(f"no such scenario {show(ref)} (a file relative to this one, or a name in "
-                             "scenarios/: baseline-2017, sichuan-2020, town, rural)", source=source,
-                             key="scenario") from None
-    return load(found)

@@ -44,7 +44,7 @@ from sim.errors import InputError, closest, show, unknown_key
 from sim.levers import LEVER_BY_NAME, Lever, lever, resolve
 from sim.plan import LeverValues, Plan, Point
 from sim.run import DEFAULT_WEEKS
-from sim.scenario import SCENARIO_DIR, Scenario, load, read_toml
+from sim.scenario import SCENARIO_DIR, Scenario, load_referenced, read_toml
 
 EXPERIMENT_DIR = SCENARIO_DIR / "experiments"
 DEFAULT_SEED = 20180409  # the day the Implementation Opinions were issued (as `govsim run`)
@@ -198,25 +198,11 @@ def _scenarios(data: Mapping[str, Any], path: Path) -> tuple[Scenario, ...]:
     else:
         raise InputError('missing: say which scenario the design varies, e.g. scenario = "sichuan-2020"',
                          source=source, key="scenario")
-    scenarios = tuple(_scenario(ref, path, key) for ref in refs)
+    scenarios = tuple(load_referenced(ref, path, key) for ref in refs)
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise InputError(f"scenario names must differ, got {', '.join(names)}", source=source, key=key)
     return scenarios
-
-
-def _scenario(ref: str, path: Path, key: str) -> Scenario:
-    """A scenario named relative to the experiment file, or by name in scenarios/."""
-    beside = path.parent / ref
-    if beside.is_file():
-        return load(beside)
-    try:
-        return load(ref)
-    except InputError as e:
-        if e.source == ref:  # not found at all (errors inside a found file name that file)
-            raise InputError(f"no such scenario {show(ref)} (neither a file relative to this experiment "
-                             "nor a name in scenarios/)", source=str(path), key=key) from None
-        raise
 
 
 def _fixed(levers: Any, source: str) -> dict[str, Any]:

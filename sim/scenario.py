@@ -99,6 +99,22 @@ def load(reference: str | Path, *, _base: Path | None = None, _chain: tuple[Path
     return Scenario(data.get("name", path.stem), overrides, data.get("description", ""), path)
 
 
+def load_referenced(ref: str, from_file: Path, key: str) -> Scenario:
+    """A scenario another file (an experiment, an analysis) names: a file relative to
+    that file, or else a path or a name in scenarios/. Errors inside a scenario that was
+    found name that scenario's file; a reference found nowhere names the referring file."""
+    try:
+        found = find(ref, from_file.parent)
+    except InputError:
+        try:
+            found = find(ref)
+        except InputError:
+            names = ", ".join(sorted(p.stem for p in SCENARIO_DIR.glob("*.toml")))
+            raise InputError(f"no such scenario {show(ref)} (neither a file relative to this one nor a "
+                             f"name in scenarios/: {names})", source=str(from_file), key=key) from None
+    return load(found)
+
+
 def from_levers(name: str, overrides: Mapping[str, Any], source: str | None = None) -> Scenario:
     """A scenario given directly as lever values (from an experiment file or Python)."""
     checked = {k: lever(k, source).check(v, source) for k, v in overrides.items()}

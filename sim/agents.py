@@ -32,6 +32,16 @@ def logistic(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def next_skill(m: GovernanceModel, k: float, floor: float, trained: float, settled: float) -> float:
+    """A month of a worker's skill: it decays towards the floor, training closes the
+    share `trained` of the gap to full skill, and each case settled closes
+    experience_gain of what is left."""
+    k = floor + (k - floor) * m.skill_retention_month
+    k += trained * (1.0 - k)
+    k += (1.0 - k) * (1.0 - m.experience_keep ** settled)
+    return min(k, 1.0)
+
+
 # ------------------------------------------------------------------------------------
 class Resident(mesa.Agent):
     """A household. Its state lives in row `idx` of the model's household arrays."""
@@ -172,7 +182,7 @@ class GridWorker(mesa.Agent):
         self.skill = skill
         self.phase = phase  # week offset of this worker's training cycle
         self.coverage = 0.0
-        self.detect = 0.0
+        self.apply_skill()
 
     def plan_week(self) -> None:
         """Plan the patrol: the hours left after paperwork and the cases in hand at the
@@ -192,11 +202,8 @@ class GridWorker(mesa.Agent):
         grows with each case settled."""
         m = self.model
         floor = m.skill_floor + m.professional_bonus * self.professional
-        k = floor + (self.skill - floor) * m.skill_retention_month
-        if (m.week + self.phase) % m.training_interval_weeks < 4:
-            k += m.s.training_gain * (1.0 - k)
-        k += (1.0 - k) * (1.0 - m.experience_keep ** m.settled_list[self.slot])
-        self.skill = min(k, 1.0)
+        trained = m.s.training_gain if (m.week + self.phase) % m.training_interval_weeks < 4 else 0.0
+        self.skill = next_skill(m, self.skill, floor, trained, m.settled_list[self.slot])
         self.apply_skill()
 
     def apply_skill(self) -> None:
@@ -290,17 +297,11 @@ class PartyOrganisation(mesa.Agent):
         trained each month (all of them once per interval); all forget; cases teach."""
         m, sl = self.model, self.model.slots
         floor = m.skill_floor + m.professional_bonus * m.s.professional_social_worker_share
+        trained = m.s.training_gain * 4 / m.training_interval_weeks
         staff_settled = m.settled_list[sl.desk] + m.settled_list[sl.committee]
-        self.staff_skill = self._update(self.staff_skill, floor, staff_settled / max(self.workers, 1.0))
+        self.staff_skill = next_skill(m, self.staff_skill, floor, trained, staff_settled / max(self.workers, 1.0))
         per_mediator = m.settled_list[sl.mediation] / max(self.mediators, 1.0)
-        self.mediator_skill = self._update(self.mediator_skill, m.skill_floor, per_mediator)
-
-    def _update(self, k: float, floor: float, settled: float) -> float:
-        m = self.model
-        k = floor + (k - floor) * m.skill_retention_month
-        k += m.s.training_gain * 4 / m.training_interval_weeks * (1.0 - k)
-        k += (1.0 - k) * (1.0 - m.experience_keep ** settled)
-        return min(k, 1.0)
+        self.mediator_skill = next_skill(m, self.mediator_skill, m.skill_floor, trained, per_mediator)
 
     # ---- triage ------------------------------------------------------------------------------
     def triage(self) -> None:

@@ -293,9 +293,6 @@ class GovernanceModel(mesa.Model):
 
     def start_month(self) -> None:
         """Plans and rates for the coming month."""
-        if self.week == 0:  # skills set the first month's chances
-            self.settled_list = [0] * self.slots.n
-            self.agents_by_type[GridWorker].do("apply_skill")
         self.party.plan_month()
         self.party.reconsider_waiting_needs()
         self.update_case_rates()

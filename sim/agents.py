@@ -25,9 +25,6 @@ if TYPE_CHECKING:
 # a firm's service quality: what even a neglectful firm keeps up, plus effort
 QUALITY_FLOOR, QUALITY_SPAN = 0.2, 0.7
 
-NEEDS = (CaseType.ELDERLY_CARE, CaseType.HEALTH, CaseType.PSYCH, CaseType.LEGAL_NEED)
-
-
 def logistic(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 

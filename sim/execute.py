@@ -118,11 +118,6 @@ def chunks(tasks: Sequence[Task], size: int) -> Iterable[Sequence[Task]]:
         yield tasks[i:i + size]
 
 
-def default_chunk_size(n_tasks: int, workers: int) -> int:
-    """Big enough to amortise hand-off, small enough to balance load and show progress."""
-    return max(1, min(64, math.ceil(n_tasks / max(1, workers * 8))))
-
-
 def guided_chunks(tasks: Sequence[Task], workers: int, largest: int = 64) -> Iterable[Sequence[Task]]:
     """Chunks that shrink as the work runs out (guided self-scheduling): a share of
     what is left per worker, so early chunks are large (few hand-offs and parts) and

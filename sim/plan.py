@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 
 from sim.errors import InputError, show
-from sim.levers import resolve
 from sim.run import DEFAULT_WEEKS
 
 
@@ -179,8 +178,3 @@ def parse_shard(text: str, source: str | None = None) -> tuple[int, int]:
         raise InputError(f"got {show(text)}; allowed: I/N with integers 0 <= I < N, e.g. 0/4",
                          source=source, key="--shard")
     return int(m.group(1)), int(m.group(2))
-
-
-def make_points(named_levers: Sequence[tuple[str, Mapping[str, Any]]]) -> list[Point]:
-    """Points from (scenario name, lever overrides) pairs, ids in order."""
-    return [Point(i, name, resolve(levers)) for i, (name, levers) in enumerate(named_levers)]

@@ -113,9 +113,3 @@ def load_referenced(ref: str, from_file: Path, key: str) -> Scenario:
             raise InputError(f"no such scenario {show(ref)} (neither a file relative to this one nor a "
                              f"name in scenarios/: {names})", source=str(from_file), key=key) from None
     return load(found)
-
-
-def from_levers(name: str, overrides: Mapping[str, Any], source: str | None = None) -> Scenario:
-    """A scenario given directly as lever values (from an experiment file or Python)."""
-    checked = {k: lever(k, source).check(v, source) for k, v in overrides.items()}
-    return Scenario(name, checked, "", None)

@@ -326,14 +326,6 @@ def read_manifest(path: Path | str) -> dict[str, Any]:
         raise InputError(f"manifest.json is not valid JSON ({e.msg}, line {e.lineno})", source=str(path)) from None
 
 
-def read_design(path: Path | str) -> pd.DataFrame:
-    """The design: one row per point with its scenario and every lever."""
-    f = Path(path) / DESIGN
-    if not f.is_file():
-        return DESIGN_SCHEMA.empty_table().to_pandas()
-    return pd.read_parquet(f)
-
-
 def _read_parts(directory: Path, names: list[str], columns: list[str] | None = None) -> pd.DataFrame:
     # the listed files only: a part that a merge removes after the listing is
     # skipped (its rows are in the merge's new part, listed too or next time)

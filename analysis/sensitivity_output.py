@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from analysis import sensitivity as sa
 from analysis import sensitivity_plots as plots
+from analysis import style
 from analysis.sensitivity_run import Report
 from sim.outcomes import OUTCOME_BY_NAME
 from sim.store import write_atomic, write_json, write_table
@@ -63,17 +64,17 @@ def figures_for(figures: Path, outcome: str, table: pd.DataFrame, report: Report
     paths = []
     if a.method == "morris":
         unit = OUTCOME_BY_NAME[outcome].unit
-        paths += plots.save(plots.morris(table, title, unit), figures / f"morris-{outcome}")
-        paths += plots.save(plots.bars(table, ("mu_star",), title, "μ*"), figures / f"bars-{outcome}")
+        paths += style.save(plots.morris(table, title, unit), figures, f"morris-{outcome}")
+        paths += style.save(plots.bars(table, ("mu_star",), title, "μ*"), figures, f"bars-{outcome}")
     else:
         main = {"sobol": ("S1", "ST"), "fast": ("S1", "ST"), "rbd_fast": ("S1",), "delta": ("delta",),
                 "pawn": ("median",)}[a.method]
-        paths += plots.save(plots.bars(table, main, title), figures / f"bars-{outcome}")
+        paths += style.save(plots.bars(table, main, title), figures, f"bars-{outcome}")
     if a.method == "sobol" and (table["index"] == "S2").any():
-        paths += plots.save(plots.s2_heatmap(table, title), figures / f"s2-{outcome}")
+        paths += style.save(plots.s2_heatmap(table, title), figures, f"s2-{outcome}")
     if report.convergence is not None and report.convergence["n"].nunique() > 1:
         h = report.convergence[report.convergence["output"] == outcome]
-        paths += plots.save(plots.convergence(h, report.watched, f"{outcome}"), figures / f"convergence-{outcome}")
+        paths += style.save(plots.convergence(h, report.watched, f"{outcome}"), figures, f"convergence-{outcome}")
     return paths
 
 

@@ -1,7 +1,8 @@
 """Figures of sensitivity indices, readable in greyscale: bars, S2 heatmap, Morris plane, convergence.
 
 Each function takes the tidy index table of `analysis.sensitivity` and returns a
-matplotlib Figure; `save` writes it as PNG and SVG. Intervals are always drawn, and
+matplotlib Figure drawn in govsim's figure style (`analysis.style`, which also saves
+it as PNG and SVG); no pyplot state is touched, so notebooks keep their own. Intervals are always drawn, and
 an index whose interval includes zero is drawn hollow, so a reader sees at a glance
 which effects the data cannot tell from nothing.
 """
@@ -9,18 +10,13 @@ which effects the data cannot tell from nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from analysis.sensitivity import DUMMY  # noqa: E402
-from sim.store import write_atomic  # noqa: E402
+from analysis.sensitivity import DUMMY
+from analysis.style import styled
 
 FILLS = ("0.25", "white", "0.65", "0.9")
 HATCHES = ("", "///", "", "..")
@@ -28,27 +24,18 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
 LINESTYLES = ("-", "--", ":", "-.")
 
 
-def save(fig: Figure, stem: Path) -> list[Path]:
-    """PNG (for the README and quick looks) and SVG (for papers), written atomically."""
-    paths = []
-    for ext, kw in (("png", {"dpi": 100}), ("svg", {})):
-        path = stem.with_suffix(f".{ext}")
-        write_atomic(path, lambda tmp, kw=kw, ext=ext: fig.savefig(tmp, format=ext, bbox_inches="tight", **kw))
-        paths.append(path)
-    plt.close(fig)
-    return paths
-
-
 def _first(table: pd.DataFrame, index: str) -> pd.DataFrame:
     return table[(table["index"] == index) & (table["partner"] == "")]
 
 
+@styled
 def bars(table: pd.DataFrame, indices: Sequence[str], title: str, xlabel: str = "index") -> Figure:
     """Horizontal bars of one or more indices per parameter with interval whiskers,
     sorted by the last index (ST for Sobol'), largest on top."""
     order = _first(table, indices[-1]).sort_values("value").index.tolist()
     k, h = len(order), 0.8 / len(indices)
-    fig, ax = plt.subplots(figsize=(6.4, 1.2 + 0.28 * k * max(1, len(indices) / 1.5)))
+    fig = Figure(figsize=(6.4, 1.2 + 0.28 * k * max(1, len(indices) / 1.5)))
+    ax = fig.subplots()
     y = np.arange(k)
     for j, index in enumerate(indices):
         t = _first(table, index).reindex(order)
@@ -72,6 +59,7 @@ def bars(table: pd.DataFrame, indices: Sequence[str], title: str, xlabel: str = 
     return fig
 
 
+@styled
 def s2_heatmap(table: pd.DataFrame, title: str) -> Figure:
     """Second-order Sobol' indices as an upper-triangular grey matrix, values printed;
     values whose interval includes zero are printed in brackets."""
@@ -79,7 +67,8 @@ def s2_heatmap(table: pd.DataFrame, title: str) -> Figure:
     s2 = table[table["index"] == "S2"]
     k = len(names)
     M = np.full((k, k), np.nan)
-    fig, ax = plt.subplots(figsize=(1.6 + 0.55 * k, 1.2 + 0.5 * k))
+    fig = Figure(figsize=(1.6 + 0.55 * k, 1.2 + 0.5 * k))
+    ax = fig.subplots()
     for name, r in s2.iterrows():
         i, j = names.index(name), names.index(r["partner"])
         M[i, j] = r["value"]
@@ -101,13 +90,15 @@ def s2_heatmap(table: pd.DataFrame, title: str) -> Figure:
     return fig
 
 
+@styled
 def morris(table: pd.DataFrame, title: str, unit: str = "") -> Figure:
     """The Morris plane: mu* (with its interval) against sigma, with the lines
     sigma/mu* = 0.1, 0.5 and 1 that separate near-linear, monotonic and non-linear or
     interacting effects (Garcia Sanchez et al. 2014)."""
     ms = _first(table, "mu_star")
     sg = _first(table, "sigma").reindex(ms.index)
-    fig, ax = plt.subplots(figsize=(6.4, 4.8))
+    fig = Figure(figsize=(6.4, 4.8))
+    ax = fig.subplots()
     x, y = ms["value"].to_numpy(), sg["value"].to_numpy()
     err = np.vstack([x - ms["ci_low"].to_numpy(), ms["ci_high"].to_numpy() - x])
     ax.errorbar(x, y, xerr=np.nan_to_num(err), fmt="o", color="black", mfc="white", ms=5, capsize=2,
@@ -130,11 +121,13 @@ def morris(table: pd.DataFrame, title: str, unit: str = "") -> Figure:
     return fig
 
 
+@styled
 def convergence(history: pd.DataFrame, indices: Sequence[str], title: str) -> Figure:
     """Each watched index against N (log2 axis), one line style and marker per lever,
     with the 95% interval as error bars; the dummy excluded."""
     h = history[(history["partner"] == "") & (history["parameter"] != DUMMY)]
-    fig, axes = plt.subplots(1, len(indices), figsize=(4.2 * len(indices), 3.8), squeeze=False)
+    fig = Figure(figsize=(4.2 * len(indices), 3.8))
+    axes = fig.subplots(1, len(indices), squeeze=False)
     params = list(dict.fromkeys(h["parameter"]))
     for ax, index in zip(axes[0], indices):
         t = h[h["index"] == index]

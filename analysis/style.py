@@ -13,7 +13,8 @@ Why this exists:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+import functools
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,6 +87,15 @@ def figure_style() -> Iterator[None]:
     """govsim's rcParams for the duration of the block only."""
     with matplotlib.rc_context(RC):
         yield
+
+
+def styled(draw: Callable[..., Figure]) -> Callable[..., Figure]:
+    """Draw a whole figure under govsim's rcParams (and nothing outside it)."""
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs) -> Figure:
+        with figure_style():
+            return draw(*args, **kwargs)
+    return wrapper
 
 
 def outcome_label(outcome: str) -> str:

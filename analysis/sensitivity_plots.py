@@ -67,7 +67,8 @@ def s2_heatmap(table: pd.DataFrame, title: str) -> Figure:
     s2 = table[table["index"] == "S2"]
     k = len(names)
     M = np.full((k, k), np.nan)
-    fig = Figure(figsize=(1.6 + 0.55 * k, 1.2 + 0.5 * k))
+    # room for rotated lever names, the colour bar and a two-line title, however few levers
+    fig = Figure(figsize=(max(5.0, 3.0 + 0.55 * k), max(4.0, 2.6 + 0.5 * k)))
     ax = fig.subplots()
     for name, r in s2.iterrows():
         i, j = names.index(name), names.index(r["partner"])

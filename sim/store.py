@@ -199,20 +199,17 @@ class Store:
         store.remove_orphans()
         return store
 
-    def _parts(self, directory: Path) -> list[str]:
-        return part_names(directory)
-
     def _last_seq(self) -> int:
-        mine = [int(m.group(3)) for name in self._parts(self.runs_dir) + self._parts(self.ts_dir)
+        mine = [int(m.group(3)) for name in part_names(self.runs_dir) + part_names(self.ts_dir)
                 if (m := PART.match(name)) and m.group(1) == "s" and int(m.group(2)) == self.shard]
         return max(mine, default=0)
 
     def remove_orphans(self) -> None:
         """This shard's leftovers of a crash: timeseries parts whose runs part never
         landed, and temporary files that were never renamed."""
-        runs = set(self._parts(self.runs_dir))
+        runs = set(part_names(self.runs_dir))
         prefix = f"part-s{self.shard:03d}-"
-        for name in self._parts(self.ts_dir):
+        for name in part_names(self.ts_dir):
             if name.startswith(prefix) and name not in runs:
                 (self.ts_dir / name).unlink(missing_ok=True)
         for directory in (self.runs_dir, self.ts_dir):
@@ -222,11 +219,12 @@ class Store:
     # ---- what is done -----------------------------------------------------------------
     def finished(self) -> pd.DataFrame:
         """run_id, status and attempt of every run recorded so far (latest attempt)."""
-        if not self._parts(self.runs_dir):
-            return pd.DataFrame({"run_id": pd.Series([], dtype="int64"), "status": pd.Series([], dtype=object),
-                                 "attempt": pd.Series([], dtype="int64")})
-        df = pd.read_parquet(self.runs_dir, columns=["run_id", "status", "attempt"])
-        return df.sort_values("attempt", kind="stable").drop_duplicates("run_id", keep="last")
+        columns = ["run_id", "status", "attempt"]
+        names = part_names(self.runs_dir)
+        df = _read_parts(self.runs_dir, names, columns) if names else pd.DataFrame()
+        if df.empty:
+            return RUNS_SCHEMA.empty_table().select(columns).to_pandas()
+        return latest_attempts(df)
 
     # ---- writing ----------------------------------------------------------------------
     def write(self, runs: pa.Table, timeseries: pa.Table | None) -> str:
@@ -340,6 +338,11 @@ def _read_parts(directory: Path, names: list[str], columns: list[str] | None = N
     return pa.concat_tables(tables, promote_options="default").to_pandas()
 
 
+def latest_attempts(runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per run: its latest attempt (a retried run has rows of earlier ones)."""
+    return runs.sort_values(["run_id", "attempt"], kind="stable").drop_duplicates("run_id", keep="last")
+
+
 def read_runs(path: Path | str) -> pd.DataFrame:
     """Every run of a store, once each (its latest attempt), in run_id order."""
     d = Path(path) / RUNS
@@ -347,8 +350,7 @@ def read_runs(path: Path | str) -> pd.DataFrame:
     df = _read_parts(d, names) if names else pd.DataFrame()
     if df.empty:
         return RUNS_SCHEMA.empty_table().to_pandas()
-    df = df.sort_values(["run_id", "attempt"], kind="stable").drop_duplicates("run_id", keep="last")
-    return df.reset_index(drop=True)
+    return latest_attempts(df).reset_index(drop=True)
 
 
 def read_timeseries(path: Path | str, run_ids: np.ndarray | None = None) -> pd.DataFrame:

@@ -16,18 +16,15 @@ from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
+from scipy.special import expit
 
-from sim.cases import ESCALATED, HANDLING, KNOWN, CaseType
+from sim.cases import ESCALATED, CaseType
 
 if TYPE_CHECKING:
     from sim.model import GovernanceModel
 
 # a firm's service quality: what even a neglectful firm keeps up, plus effort
 QUALITY_FLOOR, QUALITY_SPAN = 0.2, 0.7
-
-def logistic(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
-
 
 def next_skill(m: GovernanceModel, k: float, floor: float, trained: float, settled: float) -> float:
     """A month of a worker's skill: it decays towards the floor, training closes the
@@ -111,18 +108,19 @@ class Resident(mesa.Agent):
             m.comp_collection[:] = 0.0
             return
         quality = m.comp_quality[m.hh_comp]
-        view = np.where(m.owner, 0.5 * m.satisfaction + 0.5 * quality, quality)
-        p = logistic(m.s.fee_sensitivity * (view - m.s.fee_threshold))
+        view = quality + m.owner_half * (m.satisfaction - quality)
+        p = expit(m.s.fee_sensitivity * (view - m.s.fee_threshold))
         paid = m.rng.random(m.n_households) < p
         m.comp_collection = np.bincount(m.hh_comp, weights=paid, minlength=m.n_compounds) / m.comp_size
 
     @staticmethod
-    def feel(m: GovernanceModel, hh: np.ndarray, satisfaction: np.ndarray, trust: np.ndarray) -> None:
-        """One's own case outcome moves one's views: an impact x > 0 moves a view the
-        share x of the way to 1, x < 0 the share |x| of the way to 0."""
+    def feel(m: GovernanceModel, hh: np.ndarray, good: np.ndarray, satisfaction: np.ndarray,
+             trust: np.ndarray) -> None:
+        """One's own case outcome moves one's views: an impact x moves a view the share
+        |x| of the way to 1 where the outcome was good (x > 0), to 0 otherwise."""
         for view, x in ((m.satisfaction, satisfaction), (m.trust, trust)):
             v = view[hh]
-            view[hh] = v + x * np.where(x > 0, 1.0 - v, v)
+            view[hh] = v + x * np.where(good, 1.0 - v, v)
 
     @staticmethod
     def hear_how_cases_end(m: GovernanceModel) -> None:
@@ -137,37 +135,50 @@ class Resident(mesa.Agent):
 
     @staticmethod
     def update_views(m: GovernanceModel) -> None:
-        """Monthly: views drift towards what the living environment and a household's
-        base trust warrant, follow what happened to their compound's public matters,
-        and are pulled towards the compound's mean: what neighbours say."""
+        """Monthly: views follow what happened to their compound's public matters, drift
+        towards what the living environment and a household's base trust warrant, and
+        are pulled towards the compound's mean: what neighbours say.
+
+        The first two steps are linear in the view with coefficients per compound (and
+        a constant per household), so they are composed per compound and applied to
+        every household at once."""
         s, t, comp = m.satisfaction, m.trust, m.hh_comp
-        cu, cd = m.comp_sat_up[comp], m.comp_sat_down[comp]
-        s += cu * (1.0 - s) - cd * s
-        tu, td = m.comp_trust_up[comp], m.comp_trust_down[comp]
-        t += tu * (1.0 - t) - td * t
-        m.comp_sat_up[:] = m.comp_sat_down[:] = m.comp_trust_up[:] = m.comp_trust_down[:] = 0.0
         Resident.hear_how_cases_end(m)
         # what the environment warrants: property service, community facilities as far
-        # as the household is included in their use, and how problems around it end
+        # as the household is included in their use (m.env_household), and how problems
+        # around it end
         w = m.satisfaction_weights
-        env = (w[0] + w[1] * m.comp_quality[comp] + w[2] * m.facility_adequacy * m.access
-               + w[3] * m.comp_responsiveness[comp])
-        s += m.view_rate * (env - s)
-        t += m.trust_rate * (m.base_trust - t)
+        env = w[0] + w[1] * m.comp_quality + w[3] * m.comp_responsiveness
+        vr, tr = m.view_rate, m.trust_rate
+        # public matters: v += up (1 - v) - down v; then the drift: v += rate (target - v)
+        up, down = m.comp_sat_up, m.comp_sat_down
+        s *= ((1.0 - up - down) * (1.0 - vr))[comp]
+        s += (up * (1.0 - vr) + vr * env)[comp] + m.env_household
+        up, down = m.comp_trust_up, m.comp_trust_down
+        t *= ((1.0 - up - down) * (1.0 - tr))[comp]
+        t += (up * (1.0 - tr))[comp] + tr * m.base_trust
+        m.comp_sat_up[:] = m.comp_sat_down[:] = m.comp_trust_up[:] = m.comp_trust_down[:] = 0.0
+        k = m.neighbour_rate
         mean_s = np.bincount(comp, weights=s, minlength=m.n_compounds) / m.comp_size
         mean_t = np.bincount(comp, weights=t, minlength=m.n_compounds) / m.comp_size
-        k = m.neighbour_rate
-        s += k * (mean_s[comp] - s)
-        t += k * (mean_t[comp] - t)
+        s *= 1.0 - k
+        s += (k * mean_s)[comp]
+        t *= 1.0 - k
+        t += (k * mean_t)[comp]
         m.comp_trust = mean_t
         np.clip(s, 0.0, 1.0, out=s)
         np.clip(t, 0.0, 1.0, out=t)
-        m.propensity += m.trust_rate * (m.base_propensity - m.propensity)
+        m.propensity *= 1.0 - tr
+        m.propensity += tr * m.base_propensity
 
 
 # ------------------------------------------------------------------------------------
 class GridWorker(mesa.Agent):
-    """A full-time grid worker: patrols a grid, mediates simple disputes, refers the rest."""
+    """A full-time grid worker: patrols a grid, mediates simple disputes, refers the rest.
+
+    Each worker learns for itself (monthly); the weekly patrol plans, the same
+    arithmetic for every worker, are made for all of them at once (`plan_patrols`)
+    over arrays the model owns, indexed by grid."""
 
     def __init__(self, model: GovernanceModel, grid: int, slot: int, households: int,
                  professional: bool, skill: float, phase: int) -> None:
@@ -178,21 +189,26 @@ class GridWorker(mesa.Agent):
         self.professional = professional
         self.skill = skill
         self.phase = phase  # week offset of this worker's training cycle
-        self.coverage = 0.0
         self.apply_skill()
 
-    def plan_week(self) -> None:
-        """Plan the patrol: the hours left after paperwork and the cases in hand at the
-        start of the week go to visits; the grid's registered volunteers cover some of
-        the households not visited. (The cases get their time in work_cases, from the
-        caseload after triage.)"""
-        m = self.model
+    # this week's plan: the share of the grid's households visited, and the chance a
+    # visit finds a latent case
+    coverage = property(lambda self: float(self.model.grid_coverage[self.grid]))
+    detect = property(lambda self: float(self.model.grid_detect[self.grid]))
+
+    @staticmethod
+    def plan_patrols(m: GovernanceModel, load: np.ndarray) -> None:
+        """Each worker plans the patrol: the hours left after paperwork and the cases in
+        hand at the start of the week (`load` per slot) go to visits; the grid's
+        registered volunteers cover some of the households not visited. (The cases get
+        their time in work_cases, from the caseload after triage.)"""
         free = m.free_hours
-        case_hours = min(m.load_list[self.slot] * m.grid_case_hours, 0.6 * free)
-        self.coverage = min(1.0, (free - case_hours) / m.visit_hours / self.households)
-        volunteers = min(1.0 - self.coverage, m.volunteer_visits_per_household)
-        m.grid_find_patrol[self.grid] = self.coverage * self.detect
-        m.grid_find_volunteer[self.grid] = volunteers * m.volunteer_detect
+        case_hours = np.minimum(load[m.grid_slot_range] * m.grid_case_hours, 0.6 * free)
+        coverage = np.minimum(1.0, (free - case_hours) / m.visit_hours / m.grid_size)
+        volunteers = np.minimum(1.0 - coverage, m.volunteer_visits_per_household)
+        m.grid_coverage = coverage
+        m.grid_find_patrol = coverage * m.grid_detect
+        m.grid_find_volunteer = volunteers * m.volunteer_detect
 
     def learn(self) -> None:
         """Monthly: skill decays towards the floor without training, jumps at training,
@@ -206,7 +222,7 @@ class GridWorker(mesa.Agent):
     def apply_skill(self) -> None:
         """Skill makes visits find more and mediation settle more."""
         m = self.model
-        self.detect = m.s.detect_prob * (0.5 + 0.5 * self.skill)
+        m.grid_detect[self.grid] = m.s.detect_prob * (0.5 + 0.5 * self.skill)
         m.slots.prob[self.slot] = m.s.grid_mediation_prob * (0.5 + 0.5 * self.skill)
 
 
@@ -301,51 +317,48 @@ class PartyOrganisation(mesa.Agent):
         self.mediator_skill = next_skill(m, self.mediator_skill, m.skill_floor, trained, per_mediator)
 
     # ---- triage ------------------------------------------------------------------------------
-    def triage(self) -> None:
-        """Route every newly known case to a handler, then move stuck cases on.
+    def triage(self, known: np.ndarray) -> None:
+        """Route the newly known cases to handlers, then move stuck cases on.
 
         Disputes may first be pushed up to the street office: staff assessed on
         upward targets rather than satisfaction clear hard cases off their books
         (chance upward_referral × (1 − satisfaction weight) × severity).
         """
         m, cb = self.model, self.model.cases
-        known = np.flatnonzero(cb.state == KNOWN)
         if len(known):
+            t, sev = cb.ctype[known], cb.severity[known]
             u = m.rng.random(len(known))
-            push = u < m.upward_referral_by_type[cb.ctype[known]] * cb.severity[known]
+            push = u < m.upward_referral_by_type[t] * sev
             if push.any():
                 m.close_cases(known[push], ESCALATED)
-                known = known[~push]
-            m.assign_cases(known, self.route(known, m.rng.random(len(known))))
+                stay = ~push
+                known, t, sev = known[stay], t[stay], sev[stay]
+            hh = cb.hh[known]
+            m.assign_cases(known, self.route(known, t, sev, hh, m.rng.random(len(known))), t, hh, sev)
         self.move_on()
 
-    def route(self, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """Who handles what (clauses 六, 七, 十, 十一, 十五)."""
+    def route(self, idx: np.ndarray, t: np.ndarray, sev: np.ndarray, hh: np.ndarray,
+              u: np.ndarray) -> np.ndarray:
+        """Who handles what (clauses 六, 七, 十, 十一, 十五), for cases idx of types t,
+        severities sev, households hh; u is the uniform draw that `refer` uses."""
         m, s, cb, sl = self.model, self.model.s, self.model.cases, self.model.slots
-        t = cb.ctype[idx]
-        sev = cb.severity[idx]
-        hh = cb.hh[idx]
         out = m.default_route[t]  # needs: the legal advisor or the desk; public: committee
+        near = m.deliberation_near()
         # neighbour and family disputes: simple ones stay with the grid worker, the rest
         # go to mediation; hard ones to deliberation where a meeting is near
         nb = t == CaseType.NEIGHBOUR
         if nb.any():
-            simple = nb & (sev < s.simple_severity) & ~cb.legal[idx]
-            out[simple] = sl.grid0 + m.hh_grid[hh[simple]]
-            if m.deliberation_near():
+            simple = np.flatnonzero(nb & (sev < s.simple_severity) & ~cb.legal[idx])
+            out[simple] = m.grid_slot_of_household[hh[simple]]
+            if near:
                 out[nb & (sev >= s.hard_severity)] = sl.deliberation
         # property disputes: the firm first, the joint meeting (or the committee) for
         # severe ones; courtyard councils or the committee where there is no firm
-        pr = t == CaseType.PROPERTY
-        if pr.any():
-            comp = m.hh_comp[hh]
-            mode = m.comp_mode[comp]
-            managed = pr & (mode == m.MANAGED)
-            out[managed] = sl.firm0 + m.comp_firm[comp[managed]]
-            out[managed & (sev >= s.hard_severity)] = sl.joint_meeting if s.joint_meeting else sl.committee
-            out[pr & (mode == m.SELF_GOVERNED)] = sl.courtyard
+        pr = np.flatnonzero(t == CaseType.PROPERTY)
+        if len(pr):
+            out[pr] = m.comp_property_route[m.hh_comp[hh[pr]], (sev[pr] >= s.hard_severity).view(np.int8)]
         # public-interest matters: deliberated if a meeting sits soon, else decided
-        if m.deliberation_near():
+        if near:
             out[t == CaseType.PUBLIC] = sl.deliberation
         # three-social linkage: needs and mediation cases go to a social organisation
         return self.refer(t, u, out)
@@ -353,25 +366,23 @@ class PartyOrganisation(mesa.Agent):
     def refer(self, t: np.ndarray, u: np.ndarray, fallback: np.ndarray) -> np.ndarray:
         """With chance `three_social_linkage`, a case that a social organisation of its
         type could take (a need, or a dispute bound for mediation or the desk) goes to
-        one of them, picked at random."""
+        one of them, picked at random. Changes and returns `fallback`."""
         m, sl = self.model, self.model.slots
-        count = sl.so_count[t]
         link = m.s.three_social_linkage
-        go = sl.referable[fallback] & (count > 0) & (u < link)
-        if not go.any():
-            return fallback
-        # given u < link, u / link is uniform on [0, 1): it picks the organisation
-        pick = (u[go] / link * count[go]).astype(np.int32)
-        out = fallback.copy()
-        out[go] = sl.so_first[t[go]] + np.minimum(pick, count[go] - 1)
-        return out
+        go = np.flatnonzero(sl.referable_to_so[fallback, t] & (u < link))
+        if len(go):
+            # given u < link, u / link is uniform on [0, 1): it picks the organisation
+            tg = t[go]
+            count = sl.so_count[tg]
+            pick = (u[go] / link * count).astype(np.int32)
+            fallback[go] = sl.so_first[tg] + np.minimum(pick, count - 1)
+        return fallback
 
     def move_on(self) -> None:
         """Property disputes the firm has not settled within its patience go to the joint
         meeting (or the committee)."""
         m, s, cb, sl = self.model, self.model.s, self.model.cases, self.model.slots
-        stuck = np.flatnonzero(sl.is_firm[cb.slot] & (cb.slot_since <= m.week - s.firm_patience_weeks)
-                               & (cb.state == HANDLING))
+        stuck = np.flatnonzero(sl.is_firm[cb.slot] & (cb.slot_since <= m.week - s.firm_patience_weeks))
         if len(stuck):
             to = sl.joint_meeting if s.joint_meeting else sl.committee
             m.assign_cases(stuck, np.full(len(stuck), to, np.int64))
@@ -380,7 +391,7 @@ class PartyOrganisation(mesa.Agent):
         """Monthly: needs waiting at the desk are looked at again and, as the
         three-social linkage allows, referred to a social organisation."""
         m, cb, sl = self.model, self.model.cases, self.model.slots
-        at_desk = np.flatnonzero((cb.slot == sl.desk) & (cb.state == HANDLING))
+        at_desk = np.flatnonzero(cb.slot == sl.desk)
         if len(at_desk) and m.s.three_social_linkage > 0:
             new = self.refer(cb.ctype[at_desk], m.rng.random(len(at_desk)),
                              np.full(len(at_desk), sl.desk, np.int64))
@@ -393,7 +404,7 @@ class PartyOrganisation(mesa.Agent):
         """Residents of the compounds with matters on the agenda are invited; attendance
         makes the outcome legitimate, and attending builds trust and the habit."""
         m, s, cb, sl = self.model, self.model.s, self.model.cases, self.model.slots
-        items = np.flatnonzero((cb.slot == sl.deliberation) & (cb.state == HANDLING))
+        items = np.flatnonzero(cb.slot == sl.deliberation)
         if not len(items):
             return
         on_agenda = np.zeros(m.n_compounds, bool)

@@ -15,7 +15,6 @@ swallowed, a need unmet).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
@@ -68,33 +67,38 @@ class Channel(IntEnum):
     OUTREACH = 3   # a social organisation serving the household
 
 
-_FIELDS = ("ctype", "hh", "severity", "legal", "state", "slot", "fit", "created", "slot_since")
-
-
-@dataclass
-class Closed:
-    """The cases closed by one call, for the views of the households concerned."""
-
-    ctype: np.ndarray
-    hh: np.ndarray
-    slot: np.ndarray
-    known: np.ndarray     # had the community known of the case?
-    outcome: np.ndarray   # Outcome per case
+# The open cases are rows of two blocks, one of integers and one of reals; each field
+# is a column view of its block. A block per dtype makes dropping the closed cases and
+# taking in the new ones a handful of numpy calls a week, whatever the number of fields.
+_INT_FIELDS = ("ctype", "hh", "state", "slot", "created", "slot_since")
+_REAL_FIELDS = ("severity", "fit")
 
 
 class CaseBook:
-    """Open cases as parallel arrays, plus cumulative counts of everything closed."""
+    """Open cases as parallel arrays, plus cumulative counts of everything closed.
 
-    def __init__(self) -> None:
-        self.ctype = np.empty(0, np.int8)
-        self.hh = np.empty(0, np.int64)
-        self.severity = np.empty(0, np.float64)
-        self.legal = np.empty(0, bool)
-        self.state = np.empty(0, np.int8)
-        self.slot = np.empty(0, np.int64)        # handler slot, -1 while none
-        self.fit = np.empty(0, np.float64)       # how well the handler suits the case
-        self.created = np.empty(0, np.int64)     # week the case arose
-        self.slot_since = np.empty(0, np.int64)  # week the current handler took it
+    A case nobody holds (latent, known, closed) has the handler slot `no_slot`, so
+    `slot == s` alone says "in hand at s" (sim.slots: the `none` slot).
+    """
+
+    # the column views, refreshed at every merge
+    ctype: np.ndarray       # CaseType
+    hh: np.ndarray          # household
+    state: np.ndarray       # State
+    slot: np.ndarray        # handler slot (no_slot while none)
+    created: np.ndarray     # week the case arose
+    slot_since: np.ndarray  # week the current handler took it
+    severity: np.ndarray
+    fit: np.ndarray         # how well the handler suits the case
+
+    def __init__(self, no_slot: int) -> None:
+        self.no_slot = no_slot
+        self._ints = np.empty((0, len(_INT_FIELDS)), np.int64)
+        self._reals = np.empty((0, len(_REAL_FIELDS)), np.float64)
+        self.legal = np.empty(0, bool)  # needs legal knowledge
+        self._views()
+        # a new case: latent, with no handler
+        self._new_ints = np.array([0, 0, LATENT, no_slot, 0, -1], np.int64)
         # counts[type, Outcome]: cumulative created / resolved / escalated / abandoned
         self.counts = np.zeros((N_TYPES, len(Outcome)), np.int64)
         self._flat_counts = self.counts.reshape(-1)  # a view, for bincount updates
@@ -103,19 +107,30 @@ class CaseBook:
         self.weeks_to_known = 0                   # summed over cases that became known
         self.recurrences = 0                      # nominal settlements that came back
         self.legal_disputes_closed = np.zeros(len(Outcome), np.int64)  # by outcome
-        self._pending: list[tuple[np.ndarray, ...]] = []
+        self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._n_pending = np.zeros(N_TYPES, np.int64)
 
+    def _views(self) -> None:
+        for i, f in enumerate(_INT_FIELDS):
+            setattr(self, f, self._ints[:, i])
+        self.severity, self.fit = self._reals[:, 0], self._reals[:, 1]
+
     def __len__(self) -> int:
-        return len(self.ctype)
+        return len(self.legal)
 
     # ---- arising --------------------------------------------------------------
     def add(self, week: int, ctype: np.ndarray, hh: np.ndarray, severity: np.ndarray,
             legal: np.ndarray) -> None:
         """New latent cases. They count as created (and open) at once, and join the
         arrays at the next `merge`."""
-        if len(ctype):
-            self._pending.append((ctype, hh, severity, legal, week))
+        k = len(ctype)
+        if k:
+            ints = np.empty((k, len(_INT_FIELDS)), np.int64)
+            ints[:] = self._new_ints
+            ints[:, 0], ints[:, 1], ints[:, 4] = ctype, hh, week
+            reals = np.zeros((k, len(_REAL_FIELDS)))
+            reals[:, 0] = severity
+            self._pending.append((ints, reals, legal))
             made = np.bincount(ctype, minlength=N_TYPES)
             self.counts[:, Outcome.CREATED] += made
             self._n_pending += made
@@ -123,27 +138,18 @@ class CaseBook:
     def merge(self) -> None:
         """Drop the cases closed since the last merge and take in the new ones."""
         keep = self.state != CLOSED
-        if not self._pending:
-            if not keep.all():
-                for f in _FIELDS:
-                    setattr(self, f, getattr(self, f)[keep])
+        if self._pending:
+            ints, reals, legal = zip(*self._pending)
+            self._ints = np.concatenate((self._ints[keep], *ints))
+            self._reals = np.concatenate((self._reals[keep], *reals))
+            self.legal = np.concatenate((self.legal[keep], *legal))
+            self._pending = []
+            self._n_pending[:] = 0
+        elif not keep.all():
+            self._ints, self._reals, self.legal = self._ints[keep], self._reals[keep], self.legal[keep]
+        else:
             return
-        ctype, hh, sev, legal, created = (self._pending[0] if len(self._pending) == 1 else
-                                          _stack(self._pending))
-        k = len(ctype)
-        new = {"ctype": ctype, "hh": hh, "severity": sev, "legal": legal}
-        fill = {**_NEW, "created": created}
-        for f in _FIELDS:
-            old = getattr(self, f)[keep]
-            if f in new:
-                setattr(self, f, np.concatenate((old, new[f])))
-            else:
-                out = np.empty(len(old) + k, old.dtype)
-                out[:len(old)] = old
-                out[len(old):] = fill[f]
-                setattr(self, f, out)
-        self._pending = []
-        self._n_pending[:] = 0
+        self._views()
 
     # ---- becoming known -------------------------------------------------------------
     def make_known(self, idx: np.ndarray, channel: np.ndarray, week: int) -> None:
@@ -160,20 +166,23 @@ class CaseBook:
         self.slot_since[idx] = week
 
     # ---- ending ---------------------------------------------------------------------
-    def close(self, idx: np.ndarray, outcome: np.ndarray, week: int) -> Closed:
-        """End the cases at idx, each with its Outcome; they leave at the next `merge`."""
+    def close(self, idx: np.ndarray, ctype: np.ndarray, outcome: np.ndarray, week: int
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """End the cases at idx (of types ctype), each with its Outcome; they leave at
+        the next `merge`. Returns their households and whether the community had known
+        of them."""
         state = self.state[idx]
         if state.max() == CLOSED:
             raise AssertionError("closing a case twice")
         self.state[idx] = CLOSED
-        ctype = self.ctype[idx]
+        self.slot[idx] = self.no_slot
         self._flat_counts += np.bincount(ctype * len(Outcome) + outcome, minlength=self.counts.size)
         legal = self.legal[idx] & (ctype <= CaseType.PUBLIC)
         if legal.any():
             self.legal_disputes_closed += np.bincount(outcome[legal], minlength=len(Outcome))
         resolved = outcome == Outcome.RESOLVED
         self.weeks_to_resolution += float(np.add.reduce(week - self.created[idx], where=resolved))
-        return Closed(ctype, self.hh[idx], self.slot[idx], state != LATENT, outcome)
+        return self.hh[idx], state != LATENT
 
     # ---- accounting -----------------------------------------------------------------
     def restart_counts(self) -> None:
@@ -194,17 +203,7 @@ class CaseBook:
 
     def check_conservation(self) -> None:
         """created = resolved + escalated + abandoned + open, for every case type."""
-        open_by_type = np.bincount(self.ctype[self.state != CLOSED], minlength=N_TYPES) + self._n_pending
-        c = self.counts
-        if not np.array_equal(c[:, 0], c[:, 1] + c[:, 2] + c[:, 3] + open_by_type):
-            raise AssertionError(f"case conservation violated: counts {c.tolist()}, open {open_by_type.tolist()}")
-
-
-_NEW = {"state": LATENT, "slot": -1, "fit": 0.0, "slot_since": -1}
-
-
-def _stack(pending: list[tuple[np.ndarray, ...]]) -> tuple:
-    """Several batches of new cases as one, each keeping the week it arose."""
-    cols = list(zip(*pending))
-    created = np.concatenate([np.full(len(b[0]), b[4]) for b in pending])
-    return (*(np.concatenate(c) for c in cols[:4]), created)
+        open_by_type = (np.bincount(self.ctype[self.state != CLOSED], minlength=N_TYPES) + self._n_pending).tolist()
+        c = self.counts.tolist()
+        if [r[0] - r[1] - r[2] - r[3] for r in c] != open_by_type:
+            raise AssertionError(f"case conservation violated: counts {c}, open {open_by_type}")

@@ -17,7 +17,7 @@ import numpy as np
 from mesa.experimental.scenarios import Scenario
 
 from sim.agents import GridWorker, PartyOrganisation, PropertyFirm, Resident, SocialOrganisation
-from sim.cases import (CLOSED, ESCALATED, GENUINE, HANDLING, IS_DISPUTE, LATENT, NOMINAL,
+from sim.cases import (CLOSED, ESCALATED, GENUINE, IS_DISPUTE, LATENT, NOMINAL,
                        OUTCOME_OF_CODE, CaseBook, CaseType, Channel)
 from sim.levers import resolve
 from sim.outcomes import group_codes
@@ -58,7 +58,7 @@ class GovernanceModel(mesa.Model):
         self.init_constants()
         self.init_organisations(population_rng)
         self.init_case_rates()
-        self.cases = CaseBook()
+        self.cases = CaseBook(no_slot=self.slots.none)
         self.party.allocate_budget()
         Resident.pay_fees(self)  # the fees of the month before the run
         self.start_month()
@@ -148,6 +148,11 @@ class GovernanceModel(mesa.Model):
                       s.satisfaction_weight_responsiveness])
         w = w / w.sum() if w.sum() > 0 else np.full(3, 1 / 3)  # relative weights
         self.satisfaction_weights = (s.satisfaction_floor, *((1.0 - s.satisfaction_floor) * w))
+        # the facilities' part of the satisfaction a household's environment warrants,
+        # times the drift rate (constant: see Resident.update_views)
+        self.view_rate = WEEKS_PER_MONTH / s.view_memory_weeks
+        self.env_household = self.view_rate * self.satisfaction_weights[2] * self.facility_adequacy * self.access
+        self.owner_half = 0.5 * self.owner  # an owner's view of the service is half their own satisfaction
         self.responsiveness_rate = min(1.0, WEEKS_PER_MONTH / s.responsiveness_memory_weeks)
         self.view_rate = WEEKS_PER_MONTH / s.view_memory_weeks
         self.trust_rate = WEEKS_PER_MONTH / s.trust_memory_weeks
@@ -158,6 +163,8 @@ class GovernanceModel(mesa.Model):
         self.skill_retention_month = math.exp(-WEEKS_PER_MONTH / s.skill_decay_weeks)
         self.experience_keep = 1.0 - s.experience_gain
         # escalation and abandonment per case type
+        self.satisfaction_impact = s.case_outcome_impact * SATISFACTION_IMPACT
+        self.trust_impact = s.case_outcome_impact * TRUST_IMPACT
         self.escalation_by_type = np.where(IS_DISPUTE, s.escalation_week, 0.0)
         self.abandon_by_type = np.where(IS_DISPUTE, s.dispute_fade_week, s.need_give_up_week)
         self.severity_matters = IS_DISPUTE.astype(np.float64)  # needs give up whatever their severity
@@ -183,10 +190,16 @@ class GovernanceModel(mesa.Model):
         sl = self.slots = Slots(self.n_grids, so_types, n_firms)
         self.settled_by_slot = np.zeros(sl.n, np.int64)
         self.settled_list = [0] * sl.n
-        self.load_list = [0] * sl.n
         self.staff_nominal = np.where(sl.staff, 1.0 / (1.0 - self.nominal_share), 1.0)
         self.grid_slots = np.arange(sl.grid0, sl.grid0 + self.n_grids)
+        self.grid_slot_range = slice(sl.grid0, sl.grid0 + self.n_grids)
+        self.grid_slot_of_household = self.grid_slots[self.hh_grid]
+        # unhandled_dispute[type, slot]: a dispute nobody holds (it worsens)
+        self.unhandled_dispute = np.zeros((len(CaseType), sl.n))
+        self.unhandled_dispute[IS_DISPUTE, sl.none] = 1.0
         sl.case_hours[self.grid_slots] = s.grid_case_hours
+        self.grid_detect = np.zeros(self.n_grids)
+        self.grid_coverage = np.zeros(self.n_grids)
         self.grid_find_patrol = np.zeros(self.n_grids)
         self.grid_find_volunteer = np.zeros(self.n_grids)
         self.volunteer_visits_per_household = 0.0
@@ -218,7 +231,20 @@ class GovernanceModel(mesa.Model):
         self.default_route[CaseType.PUBLIC] = sl.committee
         if s.legal_advisor_hours_per_week > 0:
             self.default_route[CaseType.LEGAL_NEED] = sl.legal
+        # comp_property_route[compound, severe]: property disputes go to the firm, or
+        # when severe to the joint meeting (or the committee); to the courtyard council
+        # where the compound governs itself; to the committee where nobody manages it
+        self.comp_property_route = np.full((self.n_compounds, 2), sl.committee, np.int32)
+        for c in range(self.n_compounds):
+            self.set_property_route(c)
         self.init_fit_table()
+
+    def set_property_route(self, c: int) -> None:
+        sl, route = self.slots, self.comp_property_route
+        if self.comp_mode[c] == self.MANAGED:
+            route[c] = (sl.firm0 + self.comp_firm[c], sl.joint_meeting if self.s.joint_meeting else sl.committee)
+        else:
+            route[c] = sl.courtyard if self.comp_mode[c] == self.SELF_GOVERNED else sl.committee
 
     def init_fit_table(self) -> None:
         """How well a handler of each kind suits each case type, beyond time and skill."""
@@ -264,11 +290,9 @@ class GovernanceModel(mesa.Model):
         self.week = self.steps
         Resident.raise_cases(self)
         cb.merge()
-        self.load_list = np.bincount(cb.slot[cb.state == HANDLING], minlength=self.slots.n).tolist()
         self.party.plan_week()
-        self.agents_by_type[GridWorker].do("plan_week")
-        self.come_to_light()
-        self.party.triage()
+        GridWorker.plan_patrols(self, np.bincount(cb.slot, minlength=self.slots.n))
+        self.party.triage(self.come_to_light())
         if self.deliberation_sits():
             self.party.convene_deliberation()
         self.work_cases()
@@ -292,7 +316,11 @@ class GovernanceModel(mesa.Model):
         self.start_month()
 
     def start_month(self) -> None:
-        """Plans and rates for the coming month."""
+        """Plans and rates for the coming month (and the fee collection of the month
+        that ended, which the outcomes report)."""
+        managed = self.comp_size * (self.comp_firm >= 0)
+        self.fee_collection = float((self.comp_collection * managed).sum()) / float(managed.sum()) \
+            if managed.any() else float("nan")
         self.party.plan_month()
         self.party.reconsider_waiting_needs()
         self.update_case_rates()
@@ -338,54 +366,59 @@ class GovernanceModel(mesa.Model):
         legal = self.rng.random(n) < self.legal_share_by_type[ctype]
         self.cases.add(self.week, ctype, hh, severity, legal)
 
-    def come_to_light(self) -> None:
+    def come_to_light(self) -> np.ndarray:
         """Latent cases become known: reported by the household, or found by a grid
         worker's visit, a volunteer's contact, or a social organisation serving the
         household (discovery channels are rare and taken as additive). One draw per case
-        decides whether and through which channel."""
+        decides whether and through which channel. Returns the cases now known."""
         cb = self.cases
         latent = np.flatnonzero(cb.state == LATENT)
         if not len(latent):
-            return
+            return latent
         hh = cb.hh[latent]
         p_report = Resident.report_chance(self, hh, cb.ctype[latent], cb.severity[latent])
         grid = self.hh_grid[hh]
-        p_patrol, p_volunteer = self.grid_find_patrol[grid], self.grid_find_volunteer[grid]
-        p_outreach = self.outreach_chance(hh)
-        p_find = np.minimum(1.0, p_patrol + p_volunteer + p_outreach)
+        a = self.grid_find_patrol[grid]
+        b = a + self.grid_find_volunteer[grid]
+        p_find = np.minimum(1.0, b + self.outreach_chance(hh))
         u = self.rng.random(len(latent))
         unreported = 1.0 - p_report
-        known = u < p_report + unreported * p_find
-        if not known.any():
-            return
-        # given the case came to light, where u falls tells the channel
-        u, p_report = u[known], p_report[known]
-        v = (u - p_report) / np.maximum(unreported[known], 1e-12)  # uniform on [0, p_find)
-        a = p_patrol[known]
-        b = a + p_volunteer[known]
-        channel = (v >= a).astype(np.int64) + (v >= b)  # 0 patrol, 1 volunteer, 2 outreach
-        channel = np.where(u < p_report, Channel.REPORTED, channel + 1)
-        cb.make_known(latent[known], channel, self.week)
+        known = np.flatnonzero(u < p_report + unreported * p_find)
+        if len(known):
+            # given the case came to light, where u falls tells the channel
+            u, p_report, a, b = u[known], p_report[known], a[known], b[known]
+            v = (u - p_report) / np.maximum(unreported[known], 1e-12)  # uniform on [0, p_find)
+            channel = 1 + (v >= a).view(np.int8) + (v >= b).view(np.int8)  # patrol, volunteer, outreach
+            channel[u < p_report] = Channel.REPORTED
+            known = latent[known]
+            cb.make_known(known, channel, self.week)
+        return known
 
     def outreach_chance(self, hh: np.ndarray) -> np.ndarray | float:
         """Social organisations serving a household notice its other troubles, as
         readily as the three-social linkage lets them pass them on."""
         link = self.s.three_social_linkage
         cb = self.cases
-        at_so = self.slots.is_social_org[cb.slot] & (cb.state == HANDLING)
-        if link == 0 or not at_so.any():
+        if link == 0:
+            return 0.0
+        at_so = self.slots.is_social_org[cb.slot]
+        if not at_so.any():
             return 0.0
         served = np.zeros(self.n_households, bool)
         served[cb.hh[at_so]] = True
         return (0.3 * link) * served[hh]
 
-    def assign_cases(self, idx: np.ndarray, slots: np.ndarray) -> None:
+    def assign_cases(self, idx: np.ndarray, slots: np.ndarray, ctype: np.ndarray | None = None,
+                     hh: np.ndarray | None = None, severity: np.ndarray | None = None) -> None:
         """Hand cases to handlers, noting how well each handler suits its case: its
-        kind, the compound (courtyards, joint meeting) and the case's severity."""
+        kind, the compound (courtyards, joint meeting) and the case's severity. (The
+        caller may pass the cases' type, household and severity it already holds.)"""
         cb = self.cases
+        if ctype is None:
+            ctype, hh, severity = cb.ctype[idx], cb.hh[idx], cb.severity[idx]
         kind = self.slots.kind[slots]
-        fit = self.fit_table[cb.ctype[idx], kind] * self.comp_kind_factor[self.hh_comp[cb.hh[idx]], kind]
-        fit *= 1.0 - self.s.severity_penalty * cb.severity[idx]
+        fit = self.fit_table[ctype, kind] * self.comp_kind_factor[self.hh_comp[hh], kind]
+        fit *= 1.0 - self.s.severity_penalty * severity
         cb.assign(idx, slots, fit, self.week)
 
     def update_comp_kind_factor(self) -> None:
@@ -398,107 +431,121 @@ class GovernanceModel(mesa.Model):
 
     def work_cases(self) -> None:
         """One week of every open case: settled by its handler, escalated beyond the
-        community, or abandoned — competing risks drawn with one uniform per case."""
+        community, or abandoned — competing risks drawn with one uniform per case.
+
+        What depends only on the handler (time share, chance, attention) is worked out
+        per slot, and per (case type, slot), then looked up per case."""
         s, cb, sl = self.s, self.cases, self.slots
         n = len(cb)
         if n == 0:
             return
-        state, t, sev = cb.state, cb.ctype, cb.severity
-        slot = np.where(state == HANDLING, cb.slot, sl.none)
+        t, sev, slot = cb.ctype, cb.severity, cb.slot
         load = np.bincount(slot, minlength=sl.n)
         # grid workers give the cases now in hand (this week's new ones too) the time they
         # need, up to the share of their free time they keep for cases
-        sl.hours[self.grid_slots] = np.minimum(load[self.grid_slots] * s.grid_case_hours, 0.6 * self.free_hours)
+        g = self.grid_slot_range
+        sl.hours[g] = np.minimum(load[g] * s.grid_case_hours, 0.6 * self.free_hours)
         # the legal advisor's hours serve legally complex disputes (advice to whoever
         # handles them) and legal needs brought to the advisor, all in the same proportion
         legal = cb.legal & (t <= PUBLIC) & (slot != sl.none)
-        n_legal = int(legal.sum())
+        n_legal = np.count_nonzero(legal)
         demand = n_legal * s.legal_case_hours + load[sl.legal] * sl.case_hours[sl.legal]
         advice = min(1.0, s.legal_advisor_hours_per_week / demand) if demand > 0 else 1.0
         sl.hours[sl.legal] = advice * load[sl.legal] * sl.case_hours[sl.legal]
-        share = sl.share(load)[slot]
-        p = sl.prob[slot] * share * cb.fit
+        # per slot: the chance to settle at the share of attention it can give (staff
+        # assessed on upward targets also close cases on paper); escalation grows with
+        # severity and weeks open, and attention (or a place on a scheduled meeting's
+        # agenda) halves it; unattended grievances fade, and needs waiting unserved are
+        # given up
+        share = sl.share(load)
+        settle = sl.prob * share * self.staff_nominal
+        attention = np.where(sl.is_meeting, 1.0, share)
+        ts = t * sl.n + slot  # (case type, slot) in the flattened tables below
+        p_settle = settle[slot] * cb.fit
         if n_legal:
-            p[legal] *= s.legal_floor + (1.0 - s.legal_floor) * advice
+            p_settle[legal] *= s.legal_floor + (1.0 - s.legal_floor) * advice
         # a deliberation is as legitimate as its attendance
         if sl.hours[sl.deliberation] > 0:
             delib = np.flatnonzero(slot == sl.deliberation)
-            p[delib] *= 0.4 + 0.6 * self.comp_legitimacy[self.hh_comp[cb.hh[delib]]]
-        # staff assessed on upward targets also close cases on paper
-        p_settle = np.minimum(1.0, p * self.staff_nominal[slot])
-        # escalation grows with severity and weeks open; attention (or a place on a
-        # scheduled meeting's agenda) halves it. Unattended grievances fade, and needs
-        # waiting unserved are given up
-        attention = np.where(sl.is_meeting[slot], 1.0, share)
-        p_escalate = self.escalation_by_type[t] * sev * (1.0 + (self.week - cb.created) * self.age_rate)
-        p_escalate *= 1.0 - 0.5 * attention
-        p_abandon = self.abandon_by_type[t] * (1.0 - self.severity_matters[t] * sev) * (1.0 - attention)
+            p_settle[delib] *= 0.4 + 0.6 * self.comp_legitimacy[self.hh_comp[cb.hh[delib]]]
+        np.minimum(p_settle, 1.0, out=p_settle)
+        p_escalate = np.outer(self.escalation_by_type, 1.0 - 0.5 * attention).take(ts)
+        p_escalate *= sev * (1.0 + (self.week - cb.created) * self.age_rate)
+        p_abandon = np.outer(self.abandon_by_type, 1.0 - attention).take(ts)
+        p_abandon *= 1.0 - self.severity_matters[t] * sev
         c2 = p_settle + p_escalate
         c3 = c2 + p_abandon
         u = self.rng.random(n) * np.maximum(1.0, c3)  # rescaled where the risks exceed 1
-        u[state == CLOSED] = np.inf                   # closed earlier this week (pushed up)
-        code = (u >= p_settle).astype(np.int8) + (u >= c2) + (u >= c3)  # 0 settle 1 esc 2 ab 3 none
-        # disputes nobody is handling worsen
-        worsen = (code == 3) & (slot == sl.none) & (t <= PUBLIC)
-        sev[worsen] += s.severity_growth_week * (1.0 - sev[worsen])
-        ending = np.flatnonzero(code < 3)
+        u[cb.state == CLOSED] = np.inf               # closed earlier this week (pushed up)
+        code = (u >= p_settle).view(np.int8) + (u >= c2).view(np.int8) + (u >= c3).view(np.int8)
+        # disputes nobody is handling worsen (those ending now too: it no longer matters)
+        sev += s.severity_growth_week * (1.0 - sev) * self.unhandled_dispute.take(ts)
+        ending = np.flatnonzero(code < 3)  # 0 settled, 1 escalated, 2 abandoned, 3 goes on
         if len(ending):
-            self.end_cases(ending, code[ending], u[ending] / np.maximum(p_settle[ending], 1e-300))
+            self.end_cases(ending, code[ending], t[ending], slot[ending], u[ending], p_settle[ending])
 
-    def end_cases(self, idx: np.ndarray, code: np.ndarray, v: np.ndarray) -> None:
+    def end_cases(self, idx: np.ndarray, code: np.ndarray, ctype: np.ndarray, slot: np.ndarray,
+                  u: np.ndarray, p_settle: np.ndarray) -> None:
         """Close the cases ending this week (code 0 settled, 1 escalated, 2 abandoned).
 
-        Settled cases are settled genuinely or — by staff assessed on upward targets —
-        on paper (v = u / p_settle is uniform given settlement: its top share is
-        nominal), and then the grievance comes back as a new case. Top-down decisions
-        on public matters are accepted, or petitioned upward.
+        Settled cases (u < p_settle) are settled genuinely or — by staff assessed on
+        upward targets — on paper (u / p_settle is uniform given settlement: its top
+        share is nominal), and then the grievance comes back as a new case. Top-down
+        decisions on public matters are accepted, or petitioned upward.
         """
         cb, sl = self.cases, self.slots
         settled = code == GENUINE
-        slot = cb.slot[idx]
-        code = np.where(settled & sl.staff[slot] & (v >= 1.0 - self.nominal_share), NOMINAL, code)
-        decided = settled & (slot == sl.committee) & (cb.ctype[idx] == PUBLIC)
+        code[settled & sl.staff[slot] & (u >= (1.0 - self.nominal_share) * p_settle)] = NOMINAL
+        decided = settled & (slot == sl.committee) & (ctype == PUBLIC)
         if decided.any():
             hh = cb.hh[idx[decided]]
             accept = self.s.topdown_acceptance * (0.7 + 0.3 * self.trust[hh])
             code[decided] = np.where(self.rng.random(len(hh)) < accept, GENUINE, ESCALATED)
             np.add.at(self.comp_trust_down, self.hh_comp[hh], 0.3 * self.s.case_outcome_impact)
         # only genuine settlements teach (paper ones and rejected decisions do not)
-        self.settled_by_slot += np.bincount(slot[code == GENUINE], minlength=sl.n)
+        genuine = code == GENUINE
+        self.settled_by_slot += np.bincount(slot[genuine], minlength=sl.n)
         paper = idx[code == NOMINAL]
         if len(paper):
             cb.recurrences += len(paper)
             cb.add(self.week, cb.ctype[paper], cb.hh[paper],
                    np.minimum(1.0, cb.severity[paper] + 0.1), cb.legal[paper])
-        self.close_cases(idx, code)
+        self.close_cases(idx, code, ctype, slot, genuine)
 
-    def close_cases(self, idx: np.ndarray, code: np.ndarray | int) -> None:
+    def close_cases(self, idx: np.ndarray, code: np.ndarray | int, ctype: np.ndarray | None = None,
+                    slot: np.ndarray | None = None, genuine: np.ndarray | None = None) -> None:
         """Close cases (by outcome code), and let the households concerned feel it:
         their own case moves their satisfaction, and their trust where the community's
-        organisations were involved; a compound's public matter moves the compound."""
+        organisations were involved; a compound's public matter moves the compound.
+        (The caller may pass the cases' type and slot, and code == GENUINE.)"""
+        cb = self.cases
         if isinstance(code, int):
-            code = np.full(len(idx), code, np.int64)
-        closed = self.cases.close(idx, OUTCOME_OF_CODE[code], self.week)
-        comps = self.hh_comp[closed.hh]
+            code = np.full(len(idx), code, np.int8)
+        if ctype is None:
+            ctype, slot = cb.ctype[idx], cb.slot[idx]
+        if genuine is None:
+            genuine = code == GENUINE
+        hh, known = cb.close(idx, ctype, OUTCOME_OF_CODE[code], self.week)
+        comps = self.hh_comp[hh]
         self.comp_closed_month += np.bincount(comps, minlength=self.n_compounds)
-        self.comp_resolved_month += np.bincount(comps, weights=code == GENUINE, minlength=self.n_compounds)
-        c = self.s.case_outcome_impact
-        public = closed.ctype == PUBLIC
+        self.comp_resolved_month += np.bincount(comps, weights=genuine, minlength=self.n_compounds)
+        public = ctype == PUBLIC
         if public.any():
-            comp = self.hh_comp[closed.hh[public]]
+            c = self.s.case_outcome_impact
+            comp = comps[public]
             pc = code[public]
-            delib = closed.slot[public] == self.slots.deliberation
+            delib = slot[public] == self.slots.deliberation
             np.add.at(self.comp_sat_up, comp[pc == GENUINE], 0.3 * c)
             np.add.at(self.comp_trust_up, comp[(pc == GENUINE) & delib], 0.3 * c)
             np.add.at(self.comp_sat_down, comp[pc == ESCALATED], 0.3 * c)
             # like a household's own case: trust suffers only if the community knew
-            np.add.at(self.comp_trust_down, comp[(pc == ESCALATED) & closed.known[public]], 0.3 * c)
+            np.add.at(self.comp_trust_down, comp[(pc == ESCALATED) & known[public]], 0.3 * c)
             own = ~public
-            closed.hh, closed.slot, closed.known, code = closed.hh[own], closed.slot[own], closed.known[own], code[own]
+            hh, slot, known, code, genuine = hh[own], slot[own], known[own], code[own], genuine[own]
         # trust moves only where the community knew of the case; a settlement raises it
         # only where the community's own organisations (not the firm) settled it
-        involved = np.where(code == GENUINE, self.slots.community[closed.slot], closed.known)
-        Resident.feel(self, closed.hh, c * SATISFACTION_IMPACT[code], c * TRUST_IMPACT[code] * involved)
+        involved = np.where(genuine, self.slots.community[slot], known)
+        Resident.feel(self, hh, genuine, self.satisfaction_impact[code], self.trust_impact[code] * involved)
 
     # ---- property firms leaving --------------------------------------------------------------------
     def firm_leaves(self, firm: PropertyFirm) -> None:
@@ -510,8 +557,9 @@ class GovernanceModel(mesa.Model):
         self.comp_firm[comp] = -1
         self.comp_collection[comp] = 0.0
         self.comp_supervision[comp] = self.s.residents_committee_supervision
+        self.set_property_route(comp)
         cb, sl = self.cases, self.slots
-        mine = np.flatnonzero((cb.state == HANDLING) & (cb.slot == firm.slot))
+        mine = np.flatnonzero(cb.slot == firm.slot)
         self.assign_cases(mine, np.full(len(mine), sl.courtyard if self_govern else sl.committee, np.int32))
         firm.remove()
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.cases import CaseType, Channel, Outcome
+from sim.cases import Channel, Outcome
 
 if TYPE_CHECKING:
     from sim.model import GovernanceModel
@@ -58,8 +58,6 @@ OUTCOME_NAMES: tuple[str, ...] = tuple(o.name for o in OUTCOMES)
 OUTCOME_BY_NAME = {o.name: o for o in OUTCOMES}
 
 NAN = float("nan")
-# household group codes: bit 0 elderly, bit 1 migrant, bit 2 renter (see group_codes)
-_GROUP_BITS = {"elderly": 1, "migrant": 2, "renter": 4}
 
 
 def _ratio(a: float, b: float) -> float:
@@ -67,7 +65,8 @@ def _ratio(a: float, b: float) -> float:
 
 
 def group_codes(elderly: np.ndarray, migrant: np.ndarray, renter: np.ndarray) -> np.ndarray:
-    """Each household's combination of the groups outcomes are reported for (0..7)."""
+    """Each household's combination of the groups outcomes are reported for (0..7):
+    bit 0 elderly, bit 1 migrant, bit 2 renter."""
     return elderly.astype(np.int64) + 2 * migrant + 4 * renter
 
 
@@ -75,47 +74,48 @@ def measure(m: GovernanceModel) -> np.ndarray:
     """Every outcome now, in the order of OUTCOMES.
 
     Called every recorded week, so it works on plain Python numbers: the counters
-    come out of numpy once, and the three group means come from one weighted
-    bincount over the eight group combinations (no BLAS, which would start threads).
+    come out of numpy once, the three group means come from one weighted bincount
+    over the eight group combinations (no BLAS, which would start threads), and what
+    changes only monthly (fee collection) is read from the model. Open cases are
+    created minus closed: the model checks that identity every week.
     """
     cb = m.cases
     c = cb.counts.tolist()  # [type][created, resolved, escalated, abandoned]
-    created = sum(row[0] for row in c)
-    n_res, n_esc, n_ab = (sum(row[k] for row in c) for k in (1, 2, 3))
+    created, n_res, n_esc, n_ab = map(sum, zip(*c))
     n_closed = n_res + n_esc + n_ab
-    d_res, d_closed = (sum(c[t][1] for t in range(3)), sum(sum(c[t][1:]) for t in range(3)))
-    need_ab, need_closed = sum(c[t][3] for t in range(3, 7)), sum(sum(c[t][1:]) for t in range(3, 7))
-    prop = c[CaseType.PROPERTY]
+    nb, pr, pu = c[0], c[1], c[2]
+    d_res = nb[1] + pr[1] + pu[1]
+    d_closed = sum(nb) + sum(pr) + sum(pu) - nb[0] - pr[0] - pu[0]
+    need_ab = n_ab - nb[3] - pr[3] - pu[3]
+    need_closed = n_closed - d_closed
     known_by = cb.known_by.tolist()
     known = sum(known_by)
     legal = cb.legal_disputes_closed.tolist()
     n = m.n_households
-    s_sum = np.bincount(m.group_code, weights=m.satisfaction, minlength=8).tolist()
-    g_mean = {name: (sum(s_sum[k] for k in range(8) if k & bit) / m.group_size[name]
-                     if m.group_size[name] else NAN) for name, bit in _GROUP_BITS.items()}
-    managed = m.comp_size * (m.comp_firm >= 0)
+    s = np.bincount(m.group_code, weights=m.satisfaction, minlength=8).tolist()
+    g = m.group_size
     return np.array([
         _ratio(n_res, n_closed),
         _ratio(n_esc, n_closed),
         _ratio(need_ab, need_closed),
         _ratio(cb.weeks_to_resolution, n_res),
-        sum(s_sum) / n,
+        sum(s) / n,
         float(m.trust.sum()) / n,
         np.count_nonzero(m.last_participation > m.week - 52) / n,
-        g_mean["elderly"],
-        g_mean["migrant"],
-        g_mean["renter"],
+        _ratio(sum((s[1], s[3], s[5], s[7])), g["elderly"]),
+        _ratio(sum((s[2], s[3], s[6], s[7])), g["migrant"]),
+        _ratio(sum((s[4], s[5], s[6], s[7])), g["renter"]),
         _ratio(d_res, d_closed),
         _ratio(legal[Outcome.RESOLVED], sum(legal)),
-        _ratio(prop[Outcome.ESCALATED], sum(prop[1:])),
+        _ratio(pr[Outcome.ESCALATED], sum(pr) - pr[0]),
         _ratio(known - known_by[Channel.REPORTED], known),
         _ratio(cb.weeks_to_known, known),
-        _ratio(float((m.comp_collection * managed).sum()), float(managed.sum())),
+        m.fee_collection,
         _ratio(cb.recurrences, n_res),
         float(len(m.firms)),
         float(created),
         float(n_res),
         float(n_esc),
         float(n_ab),
-        float(cb.open_now),
+        float(created - n_closed),
     ])

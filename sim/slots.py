@@ -88,6 +88,8 @@ class Slots:
             mine = [self.so0 + i for i, t in enumerate(so_types) if t == ct]
             if mine:
                 self.so_first[ct], self.so_count[ct] = mine[0], len(mine)
+        # referable_to_so[slot, type]: could a social organisation take this case instead?
+        self.referable_to_so = self.referable[:, None] & (self.so_count > 0)[None, :]
         order = sorted(range(len(so_types)), key=lambda i: so_types[i])
         if order != list(range(len(so_types))):
             raise ValueError("social organisations must be grouped by service type")

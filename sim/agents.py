@@ -88,7 +88,7 @@ class Resident(mesa.Agent):
     def take_part_in_activities(m: GovernanceModel) -> None:
         """Monthly: households join activities that volunteers run in community space."""
         p = (m.activity_intensity * m.facility_adequacy * m.s.activity_rate_month) * m.access
-        joined = np.flatnonzero(m.rng.random(m.n_households) < p * m.propensity)
+        joined = (m.rng.random(m.n_households) < p * m.propensity).nonzero()[0]
         Resident.took_part(m, joined, trust_gain=0.25 * m.s.deliberation_trust_gain)
 
     @staticmethod
@@ -107,31 +107,34 @@ class Resident(mesa.Agent):
         if not m.firms:
             m.comp_collection[:] = 0.0
             return
-        quality = m.comp_quality[m.hh_comp]
+        quality = m.to_households(m.comp_quality)
         view = quality + m.owner_half * (m.satisfaction - quality)
         p = expit(m.s.fee_sensitivity * (view - m.s.fee_threshold))
         paid = m.rng.random(m.n_households) < p
-        m.comp_collection = np.bincount(m.hh_comp, weights=paid, minlength=m.n_compounds) / m.comp_size
+        m.comp_collection = m.compound_sum(paid) / m.comp_size
 
     @staticmethod
-    def feel(m: GovernanceModel, hh: np.ndarray, good: np.ndarray, satisfaction: np.ndarray,
-             trust: np.ndarray) -> None:
-        """One's own case outcome moves one's views: an impact x moves a view the share
-        |x| of the way to 1 where the outcome was good (x > 0), to 0 otherwise."""
-        for view, x in ((m.satisfaction, satisfaction), (m.trust, trust)):
-            v = view[hh]
-            view[hh] = v + x * np.where(good, 1.0 - v, v)
+    def feel(m: GovernanceModel, hh: np.ndarray, good: np.ndarray, impact: np.ndarray) -> None:
+        """One's own case outcome moves one's views (impact: rows satisfaction, trust):
+        an impact x moves a view the share |x| of the way to 1 where the outcome was
+        good (x > 0), to 0 otherwise."""
+        v = m.views.take(hh, axis=1)
+        m.views[:, hh] = v + impact * np.where(good, 1.0 - v, v)
 
     @staticmethod
     def hear_how_cases_end(m: GovernanceModel) -> None:
         """Monthly: word of how the compound's cases ended (resolved genuinely, or
         escalated, abandoned, settled only on paper) updates its half-year memory."""
-        heard = m.comp_closed_month > 0
-        share = m.comp_resolved_month[heard] / m.comp_closed_month[heard]
+        if not m.closed_this_month:
+            return
+        hh, genuine = (np.concatenate(x) for x in zip(*m.closed_this_month))
+        m.closed_this_month.clear()
+        comps = m.hh_comp[hh]
+        closed = np.bincount(comps, minlength=m.n_compounds)
+        heard = closed > 0
+        share = np.bincount(comps, weights=genuine, minlength=m.n_compounds)[heard] / closed[heard]
         r = m.comp_responsiveness
         r[heard] += m.responsiveness_rate * (share - r[heard])
-        m.comp_closed_month[:] = 0.0
-        m.comp_resolved_month[:] = 0.0
 
     @staticmethod
     def update_views(m: GovernanceModel) -> None:
@@ -139,37 +142,38 @@ class Resident(mesa.Agent):
         towards what the living environment and a household's base trust warrant, and
         are pulled towards the compound's mean: what neighbours say.
 
-        The first two steps are linear in the view with coefficients per compound (and
-        a constant per household), so they are composed per compound and applied to
-        every household at once."""
-        s, t, comp = m.satisfaction, m.trust, m.hh_comp
+        Satisfaction and trust move together as the rows of m.views. The first two
+        steps are linear in the view, with coefficients per compound and a constant per
+        household, so they are composed and applied to every household at once."""
         Resident.hear_how_cases_end(m)
         # what the environment warrants: property service, community facilities as far
-        # as the household is included in their use (m.env_household), and how problems
-        # around it end
+        # as the household is included in their use (in m.view_target_household), and
+        # how problems around it end
         w = m.satisfaction_weights
         env = w[0] + w[1] * m.comp_quality + w[3] * m.comp_responsiveness
-        vr, tr = m.view_rate, m.trust_rate
-        # public matters: v += up (1 - v) - down v; then the drift: v += rate (target - v)
-        up, down = m.comp_sat_up, m.comp_sat_down
-        s *= ((1.0 - up - down) * (1.0 - vr))[comp]
-        s += (up * (1.0 - vr) + vr * env)[comp] + m.env_household
-        up, down = m.comp_trust_up, m.comp_trust_down
-        t *= ((1.0 - up - down) * (1.0 - tr))[comp]
-        t += (up * (1.0 - tr))[comp] + tr * m.base_trust
-        m.comp_sat_up[:] = m.comp_sat_down[:] = m.comp_trust_up[:] = m.comp_trust_down[:] = 0.0
+        # public matters: v += up (1 - v) - down v; then the drift: v += rate (target - v);
+        # composed: v (1 - up - down)(1 - rate) + up (1 - rate) + rate target
+        up, down = m.comp_public[:2], m.comp_public[2:]
+        coef = m.view_coefficients  # rows: scale (satisfaction, trust), shift (satisfaction, trust)
+        np.subtract(1.0, up, out=coef[:2])
+        coef[:2] -= down
+        coef[:2] *= m.view_keep
+        np.multiply(up, m.view_keep, out=coef[2:])
+        coef[2] += m.view_rate * env
+        coef = m.to_households(coef)
+        v = m.views
+        v *= coef[:2]
+        v += coef[2:]
+        v += m.view_target_household
+        m.comp_public[:] = 0.0
+        mean = m.compound_sum(v) / m.comp_size
         k = m.neighbour_rate
-        mean_s = np.bincount(comp, weights=s, minlength=m.n_compounds) / m.comp_size
-        mean_t = np.bincount(comp, weights=t, minlength=m.n_compounds) / m.comp_size
-        s *= 1.0 - k
-        s += (k * mean_s)[comp]
-        t *= 1.0 - k
-        t += (k * mean_t)[comp]
-        m.comp_trust = mean_t
-        np.clip(s, 0.0, 1.0, out=s)
-        np.clip(t, 0.0, 1.0, out=t)
-        m.propensity *= 1.0 - tr
-        m.propensity += tr * m.base_propensity
+        v *= 1.0 - k
+        v += m.to_households(k * mean)
+        m.comp_trust = mean[1]
+        np.clip(v, 0.0, 1.0, out=v)
+        m.propensity *= 1.0 - m.trust_rate
+        m.propensity += m.trust_rate * m.base_propensity
 
 
 # ------------------------------------------------------------------------------------
@@ -207,8 +211,11 @@ class GridWorker(mesa.Agent):
         coverage = np.minimum(1.0, (free - case_hours) / m.visit_hours / m.grid_size)
         volunteers = np.minimum(1.0 - coverage, m.volunteer_visits_per_household)
         m.grid_coverage = coverage
-        m.grid_find_patrol = coverage * m.grid_detect
-        m.grid_find_volunteer = volunteers * m.volunteer_detect
+        # the chance a latent case is found by the patrol, and by the patrol or a volunteer
+        find = m.grid_find
+        np.multiply(coverage, m.grid_detect, out=find[0])
+        np.multiply(volunteers, m.volunteer_detect, out=find[1])
+        find[1] += find[0]
 
     def learn(self) -> None:
         """Monthly: skill decays towards the floor without training, jumps at training,
@@ -346,20 +353,18 @@ class PartyOrganisation(mesa.Agent):
         near = m.deliberation_near()
         # neighbour and family disputes: simple ones stay with the grid worker, the rest
         # go to mediation; hard ones to deliberation where a meeting is near
+        hard = sev >= s.hard_severity
         nb = t == CaseType.NEIGHBOUR
-        if nb.any():
-            simple = np.flatnonzero(nb & (sev < s.simple_severity) & ~cb.legal[idx])
-            out[simple] = m.grid_slot_of_household[hh[simple]]
-            if near:
-                out[nb & (sev >= s.hard_severity)] = sl.deliberation
+        simple = (nb & ((sev < s.simple_severity) > cb.legal[idx])).nonzero()[0]  # not legal
+        out[simple] = m.grid_slot_of_household[hh[simple]]
         # property disputes: the firm first, the joint meeting (or the committee) for
         # severe ones; courtyard councils or the committee where there is no firm
-        pr = np.flatnonzero(t == CaseType.PROPERTY)
+        pr = (t == CaseType.PROPERTY).nonzero()[0]
         if len(pr):
-            out[pr] = m.comp_property_route[m.hh_comp[hh[pr]], (sev[pr] >= s.hard_severity).view(np.int8)]
+            out[pr] = m.comp_property_route[m.hh_comp[hh[pr]], hard[pr].view(np.int8)]
         # public-interest matters: deliberated if a meeting sits soon, else decided
         if near:
-            out[t == CaseType.PUBLIC] = sl.deliberation
+            out[(nb & hard) | (t == CaseType.PUBLIC)] = sl.deliberation
         # three-social linkage: needs and mediation cases go to a social organisation
         return self.refer(t, u, out)
 
@@ -369,20 +374,19 @@ class PartyOrganisation(mesa.Agent):
         one of them, picked at random. Changes and returns `fallback`."""
         m, sl = self.model, self.model.slots
         link = m.s.three_social_linkage
-        go = np.flatnonzero(sl.referable_to_so[fallback, t] & (u < link))
+        go = (sl.referable_to_so[fallback, t] & (u < link)).nonzero()[0]
         if len(go):
             # given u < link, u / link is uniform on [0, 1): it picks the organisation
             tg = t[go]
-            count = sl.so_count[tg]
-            pick = (u[go] / link * count).astype(np.int32)
-            fallback[go] = sl.so_first[tg] + np.minimum(pick, count - 1)
+            pick = sl.so_first[tg] + (u[go] * (sl.so_count[tg] / link)).astype(np.int32)
+            fallback[go] = np.minimum(pick, sl.so_last[tg])
         return fallback
 
     def move_on(self) -> None:
         """Property disputes the firm has not settled within its patience go to the joint
         meeting (or the committee)."""
         m, s, cb, sl = self.model, self.model.s, self.model.cases, self.model.slots
-        stuck = np.flatnonzero(sl.is_firm[cb.slot] & (cb.slot_since <= m.week - s.firm_patience_weeks))
+        stuck = (sl.is_firm[cb.slot] & (cb.slot_since <= m.week - s.firm_patience_weeks)).nonzero()[0]
         if len(stuck):
             to = sl.joint_meeting if s.joint_meeting else sl.committee
             m.assign_cases(stuck, np.full(len(stuck), to, np.int64))
@@ -391,7 +395,7 @@ class PartyOrganisation(mesa.Agent):
         """Monthly: needs waiting at the desk are looked at again and, as the
         three-social linkage allows, referred to a social organisation."""
         m, cb, sl = self.model, self.model.cases, self.model.slots
-        at_desk = np.flatnonzero(cb.slot == sl.desk)
+        at_desk = (cb.slot == sl.desk).nonzero()[0]
         if len(at_desk) and m.s.three_social_linkage > 0:
             new = self.refer(cb.ctype[at_desk], m.rng.random(len(at_desk)),
                              np.full(len(at_desk), sl.desk, np.int64))
@@ -404,13 +408,13 @@ class PartyOrganisation(mesa.Agent):
         """Residents of the compounds with matters on the agenda are invited; attendance
         makes the outcome legitimate, and attending builds trust and the habit."""
         m, s, cb, sl = self.model, self.model.s, self.model.cases, self.model.slots
-        items = np.flatnonzero(cb.slot == sl.deliberation)
+        items = (cb.slot == sl.deliberation).nonzero()[0]
         if not len(items):
             return
         on_agenda = np.zeros(m.n_compounds, bool)
         on_agenda[m.hh_comp[cb.hh[items]]] = True
         p = m.propensity * (0.5 + 0.5 * m.trust) * m.access * m.facility_adequacy
-        came = np.flatnonzero(on_agenda[m.hh_comp] & (m.rng.random(m.n_households) < p))
+        came = (on_agenda[m.hh_comp] & (m.rng.random(m.n_households) < p)).nonzero()[0]
         attendance = np.bincount(m.hh_comp[came], minlength=m.n_compounds) / m.comp_size
         m.comp_legitimacy = np.minimum(1.0, attendance / s.attendance_quorum)
         Resident.took_part(m, came, trust_gain=s.deliberation_trust_gain)

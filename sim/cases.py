@@ -67,11 +67,12 @@ class Channel(IntEnum):
     OUTREACH = 3   # a social organisation serving the household
 
 
-# The open cases are rows of two blocks, one of integers and one of reals; each field
-# is a column view of its block. A block per dtype makes dropping the closed cases and
-# taking in the new ones a handful of numpy calls a week, whatever the number of fields.
+# The open cases are columns of two blocks, one of integers and one of reals; each
+# field is a row of its block (a contiguous view). A block per dtype makes dropping the
+# closed cases and taking in the new ones a handful of numpy calls a week, whatever
+# the number of fields.
 _INT_FIELDS = ("ctype", "hh", "state", "slot", "created", "slot_since")
-_REAL_FIELDS = ("severity", "fit")
+_REAL_FIELDS = ("severity", "fit", "clock")
 
 
 class CaseBook:
@@ -81,7 +82,7 @@ class CaseBook:
     `slot == s` alone says "in hand at s" (sim.slots: the `none` slot).
     """
 
-    # the column views, refreshed at every merge
+    # the row views, refreshed at every merge
     ctype: np.ndarray       # CaseType
     hh: np.ndarray          # household
     state: np.ndarray       # State
@@ -90,15 +91,17 @@ class CaseBook:
     slot_since: np.ndarray  # week the current handler took it
     severity: np.ndarray
     fit: np.ndarray         # how well the handler suits the case
+    clock: np.ndarray       # 1 - created x age_rate: escalation's age factor is clock + week x age_rate
 
-    def __init__(self, no_slot: int) -> None:
+    def __init__(self, no_slot: int, age_rate: float) -> None:
         self.no_slot = no_slot
-        self._ints = np.empty((0, len(_INT_FIELDS)), np.int64)
-        self._reals = np.empty((0, len(_REAL_FIELDS)), np.float64)
-        self.legal = np.empty(0, bool)  # needs legal knowledge
+        self.age_rate = age_rate
+        self._ints = np.empty((len(_INT_FIELDS), 0), np.int64)
+        self._reals = np.empty((len(_REAL_FIELDS), 0), np.float64)
+        self.legal = np.empty(0, bool)  # a dispute that needs legal knowledge
         self._views()
         # a new case: latent, with no handler
-        self._new_ints = np.array([0, 0, LATENT, no_slot, 0, -1], np.int64)
+        self._new_ints = np.array([[0], [0], [LATENT], [no_slot], [0], [-1]], np.int64)
         # counts[type, Outcome]: cumulative created / resolved / escalated / abandoned
         self.counts = np.zeros((N_TYPES, len(Outcome)), np.int64)
         self._flat_counts = self.counts.reshape(-1)  # a view, for bincount updates
@@ -107,13 +110,13 @@ class CaseBook:
         self.weeks_to_known = 0                   # summed over cases that became known
         self.recurrences = 0                      # nominal settlements that came back
         self.legal_disputes_closed = np.zeros(len(Outcome), np.int64)  # by outcome
+        self.closed_since_merge = 0               # cases with state CLOSED in the arrays
         self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._n_pending = np.zeros(N_TYPES, np.int64)
 
     def _views(self) -> None:
-        for i, f in enumerate(_INT_FIELDS):
-            setattr(self, f, self._ints[:, i])
-        self.severity, self.fit = self._reals[:, 0], self._reals[:, 1]
+        self.ctype, self.hh, self.state, self.slot, self.created, self.slot_since = self._ints
+        self.severity, self.fit, self.clock = self._reals
 
     def __len__(self) -> int:
         return len(self.legal)
@@ -125,11 +128,11 @@ class CaseBook:
         arrays at the next `merge`."""
         k = len(ctype)
         if k:
-            ints = np.empty((k, len(_INT_FIELDS)), np.int64)
-            ints[:] = self._new_ints
-            ints[:, 0], ints[:, 1], ints[:, 4] = ctype, hh, week
-            reals = np.zeros((k, len(_REAL_FIELDS)))
-            reals[:, 0] = severity
+            ints = self._new_ints.repeat(k, axis=1)
+            ints[0], ints[1], ints[4] = ctype, hh, week
+            reals = np.zeros((len(_REAL_FIELDS), k))
+            reals[0] = severity
+            reals[2] = 1.0 - week * self.age_rate
             self._pending.append((ints, reals, legal))
             made = np.bincount(ctype, minlength=N_TYPES)
             self.counts[:, Outcome.CREATED] += made
@@ -138,15 +141,16 @@ class CaseBook:
     def merge(self) -> None:
         """Drop the cases closed since the last merge and take in the new ones."""
         keep = self.state != CLOSED
+        self.closed_since_merge = 0
         if self._pending:
             ints, reals, legal = zip(*self._pending)
-            self._ints = np.concatenate((self._ints[keep], *ints))
-            self._reals = np.concatenate((self._reals[keep], *reals))
+            self._ints = np.concatenate((self._ints[:, keep], *ints), axis=1)
+            self._reals = np.concatenate((self._reals[:, keep], *reals), axis=1)
             self.legal = np.concatenate((self.legal[keep], *legal))
             self._pending = []
             self._n_pending[:] = 0
         elif not keep.all():
-            self._ints, self._reals, self.legal = self._ints[keep], self._reals[keep], self.legal[keep]
+            self._ints, self._reals, self.legal = self._ints[:, keep], self._reals[:, keep], self.legal[keep]
         else:
             return
         self._views()
@@ -171,13 +175,12 @@ class CaseBook:
         """End the cases at idx (of types ctype), each with its Outcome; they leave at
         the next `merge`. Returns their households and whether the community had known
         of them."""
-        state = self.state[idx]
-        if state.max() == CLOSED:
-            raise AssertionError("closing a case twice")
+        state = self.state[idx]  # (closing a case twice would break conservation: checked weekly)
+        self.closed_since_merge += len(idx)
         self.state[idx] = CLOSED
         self.slot[idx] = self.no_slot
         self._flat_counts += np.bincount(ctype * len(Outcome) + outcome, minlength=self.counts.size)
-        legal = self.legal[idx] & (ctype <= CaseType.PUBLIC)
+        legal = self.legal[idx]
         if legal.any():
             self.legal_disputes_closed += np.bincount(outcome[legal], minlength=len(Outcome))
         resolved = outcome == Outcome.RESOLVED

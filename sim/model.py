@@ -58,7 +58,7 @@ class GovernanceModel(mesa.Model):
         self.init_constants()
         self.init_organisations(population_rng)
         self.init_case_rates()
-        self.cases = CaseBook(no_slot=self.slots.none)
+        self.cases = CaseBook(no_slot=self.slots.none, age_rate=self.age_rate)
         self.party.allocate_budget()
         Resident.pay_fees(self)  # the fees of the month before the run
         self.start_month()
@@ -79,10 +79,14 @@ class GovernanceModel(mesa.Model):
         self.digital = rng.random(n) < np.where(self.elderly, r * other, other)
         # access to community affairs and facilities: migrants as far as they are included
         self.access = np.where(self.migrant, s.migrant_inclusion, 1.0)
-        self.satisfaction = _beta(rng, s.initial_satisfaction, 10.0, n)
+        # satisfaction and trust are the two rows of one block (Resident.update_views
+        # moves both at once); each is used as an array of its own everywhere else
+        self.views = np.empty((2, n))
+        self.satisfaction, self.trust = self.views
+        self.satisfaction[:] = _beta(rng, s.initial_satisfaction, 10.0, n)
         trust0 = np.where(self.migrant, max(s.initial_trust - 0.1, 0.02), s.initial_trust)
         self.base_trust = _beta(rng, trust0, 10.0, n)
-        self.trust = self.base_trust.copy()
+        self.trust[:] = self.base_trust
         self.base_propensity = _beta(rng, s.initial_propensity, 5.0, n)
         self.propensity = self.base_propensity.copy()
         # took part in the year before the run: initial_participation of households on
@@ -94,6 +98,10 @@ class GovernanceModel(mesa.Model):
         c = self.n_compounds = max(1, math.ceil(n / s.compound_size))
         self.hh_comp = np.arange(n) * c // n
         self.comp_size = np.bincount(self.hh_comp, minlength=c).astype(np.float64)
+        # compounds are contiguous blocks of households, none empty: a compound's value
+        # reaches its households by np.repeat, and per-compound sums are np.add.reduceat
+        self.comp_start = np.searchsorted(self.hh_comp, np.arange(c))
+        self.comp_households = np.diff(np.append(self.comp_start, n))
         g = self.n_grids = max(1, math.ceil(n / s.households_per_grid))
         self.hh_grid = np.arange(n) * g // n
         self.grid_size = np.bincount(self.hh_grid, minlength=g)
@@ -111,19 +119,24 @@ class GovernanceModel(mesa.Model):
         oc[rng.permutation(np.flatnonzero(managed))[:round(s.owners_committee_share * managed.sum())]] = True
         unmanaged_mode = self.SELF_GOVERNED if s.courtyard_self_governance else self.UNMANAGED
         self.comp_mode = np.where(managed, self.MANAGED, unmanaged_mode)
+        self.comp_managed_size = self.comp_size * managed  # households in managed compounds
+        self.managed_households = float(self.comp_managed_size.sum())
         self.comp_oc = oc
         self.comp_firm = np.where(managed, np.cumsum(managed) - 1, -1)
         self.comp_quality = np.full(c, s.unmanaged_quality)
         self.comp_collection = np.zeros(c)
         self.comp_legitimacy = np.zeros(c)
-        self.comp_trust = np.bincount(self.hh_comp, weights=self.trust, minlength=c) / self.comp_size
-        self.comp_sat_up, self.comp_sat_down = np.zeros(c), np.zeros(c)
+        self.comp_trust = self.compound_sum(self.trust) / self.comp_size
+        # this month's effects of public-matter outcomes: rows satisfaction up, trust up,
+        # satisfaction down, trust down (applied at the month's end)
+        self.comp_public = np.zeros((4, c))
+        self.comp_sat_up, self.comp_trust_up, self.comp_sat_down, self.comp_trust_down = self.comp_public
         # how the compound's cases have been ending: a half-year memory of the share
         # resolved genuinely, fed by this month's closures (what neighbours say)
         self.comp_responsiveness = np.full(c, s.initial_responsiveness)
-        self.comp_closed_month = np.zeros(c)
-        self.comp_resolved_month = np.zeros(c)
-        self.comp_trust_up, self.comp_trust_down = np.zeros(c), np.zeros(c)
+        # the month's closures (households, and whether settled genuinely), told per
+        # compound at the month's end
+        self.closed_this_month: list[tuple[np.ndarray, np.ndarray]] = []
 
     def init_constants(self) -> None:
         """Derived constants of the processes, computed once per run."""
@@ -148,14 +161,18 @@ class GovernanceModel(mesa.Model):
                       s.satisfaction_weight_responsiveness])
         w = w / w.sum() if w.sum() > 0 else np.full(3, 1 / 3)  # relative weights
         self.satisfaction_weights = (s.satisfaction_floor, *((1.0 - s.satisfaction_floor) * w))
-        # the facilities' part of the satisfaction a household's environment warrants,
-        # times the drift rate (constant: see Resident.update_views)
-        self.view_rate = WEEKS_PER_MONTH / s.view_memory_weeks
-        self.env_household = self.view_rate * self.satisfaction_weights[2] * self.facility_adequacy * self.access
-        self.owner_half = 0.5 * self.owner  # an owner's view of the service is half their own satisfaction
-        self.responsiveness_rate = min(1.0, WEEKS_PER_MONTH / s.responsiveness_memory_weeks)
         self.view_rate = WEEKS_PER_MONTH / s.view_memory_weeks
         self.trust_rate = WEEKS_PER_MONTH / s.trust_memory_weeks
+        # the part of the monthly drift of views that is constant per household (see
+        # Resident.update_views): towards the facilities' share of what the environment
+        # warrants (satisfaction), towards base trust (trust)
+        self.view_target_household = np.stack((
+            self.view_rate * self.satisfaction_weights[2] * self.facility_adequacy * self.access,
+            self.trust_rate * self.base_trust))
+        self.view_keep = np.array([[1.0 - self.view_rate], [1.0 - self.trust_rate]])
+        self.view_coefficients = np.empty((4, self.n_compounds))
+        self.owner_half = 0.5 * self.owner  # an owner's view of the service is half their own satisfaction
+        self.responsiveness_rate = min(1.0, WEEKS_PER_MONTH / s.responsiveness_memory_weeks)
         self.neighbour_rate = min(1.0, WEEKS_PER_MONTH * s.neighbour_influence)
         self.training_interval_weeks = max(WEEKS_PER_MONTH, round(s.training_interval_years * WEEKS_PER_YEAR))
         self.skill_floor = s.skill_floor
@@ -163,15 +180,15 @@ class GovernanceModel(mesa.Model):
         self.skill_retention_month = math.exp(-WEEKS_PER_MONTH / s.skill_decay_weeks)
         self.experience_keep = 1.0 - s.experience_gain
         # escalation and abandonment per case type
-        self.satisfaction_impact = s.case_outcome_impact * SATISFACTION_IMPACT
-        self.trust_impact = s.case_outcome_impact * TRUST_IMPACT
+        self.impact_table = s.case_outcome_impact * np.stack((SATISFACTION_IMPACT, TRUST_IMPACT))
         self.escalation_by_type = np.where(IS_DISPUTE, s.escalation_week, 0.0)
         self.abandon_by_type = np.where(IS_DISPUTE, s.dispute_fade_week, s.need_give_up_week)
         self.severity_matters = IS_DISPUTE.astype(np.float64)  # needs give up whatever their severity
         self.age_rate = 1.0 / s.escalation_age_weeks
+        # the share of disputes that need legal knowledge (a legal need is legal by its
+        # type: the flag marks disputes only)
         self.legal_share_by_type = np.zeros(len(CaseType))
         self.legal_share_by_type[[CaseType.NEIGHBOUR, CaseType.PROPERTY]] = s.legal_complexity_share
-        self.legal_share_by_type[CaseType.LEGAL_NEED] = 1.0
         # deliberation calendar over the weeks of a year: n meetings spread evenly, each
         # in the middle of its share of the year (the k-th in week ceil(52 (k - 1/2) / n));
         # and whether one sits within the longest wait the committee accepts
@@ -188,20 +205,23 @@ class GovernanceModel(mesa.Model):
         so_types = sorted(SO_ORDER[i % len(SO_ORDER)] for i in range(n_so))
         n_firms = int((self.comp_firm >= 0).sum())
         sl = self.slots = Slots(self.n_grids, so_types, n_firms)
-        self.settled_by_slot = np.zeros(sl.n, np.int64)
+        self.settled_this_month: list[np.ndarray] = []  # slots of this month's genuine settlements
         self.settled_list = [0] * sl.n
         self.staff_nominal = np.where(sl.staff, 1.0 / (1.0 - self.nominal_share), 1.0)
         self.grid_slots = np.arange(sl.grid0, sl.grid0 + self.n_grids)
         self.grid_slot_range = slice(sl.grid0, sl.grid0 + self.n_grids)
         self.grid_slot_of_household = self.grid_slots[self.hh_grid]
-        # unhandled_dispute[type, slot]: a dispute nobody holds (it worsens)
-        self.unhandled_dispute = np.zeros((len(CaseType), sl.n))
-        self.unhandled_dispute[IS_DISPUTE, sl.none] = 1.0
+        # what work_cases needs per handler slot (refreshed weekly; the last row is
+        # fixed: 1 for the `none` slot) and per case type (fixed)
+        self.slot_table = np.zeros((4, sl.n))
+        self.slot_table[3, sl.none] = 1.0
+        self.attention_effect = np.array([[0.5], [1.0]])  # on escalation, on abandonment
+        self.type_table = np.stack((self.escalation_by_type, self.abandon_by_type, self.severity_matters,
+                                    s.severity_growth_week * IS_DISPUTE))
         sl.case_hours[self.grid_slots] = s.grid_case_hours
         self.grid_detect = np.zeros(self.n_grids)
         self.grid_coverage = np.zeros(self.n_grids)
-        self.grid_find_patrol = np.zeros(self.n_grids)
-        self.grid_find_volunteer = np.zeros(self.n_grids)
+        self.grid_find = np.zeros((2, self.n_grids))  # see GridWorker.plan_patrols
         self.volunteer_visits_per_household = 0.0
         self.activity_intensity = 0.0
         self.purchased_desk_hours = 0.0
@@ -264,6 +284,14 @@ class GovernanceModel(mesa.Model):
         fit[CaseType.NEIGHBOUR, Kind.COMMITTEE] = 0.5 * s.mediation_prob
         self.fit_table = fit
 
+    def compound_sum(self, x: np.ndarray) -> np.ndarray:
+        """Per compound, the sum of x over its households (along the last axis)."""
+        return np.add.reduceat(x, self.comp_start, axis=-1, dtype=np.float64)
+
+    def to_households(self, x: np.ndarray) -> np.ndarray:
+        """A value per compound (along the last axis) as a value per household."""
+        return np.repeat(x, self.comp_households, axis=-1)
+
     def initial_pooled_skill(self, professional_share: float) -> float:
         """Mean starting skill of a pool of workers (community workers, mediators)."""
         floor = self.s.skill_floor + self.s.professional_skill_bonus * professional_share
@@ -307,10 +335,12 @@ class GovernanceModel(mesa.Model):
             self.firms.do("review_month")
         Resident.take_part_in_activities(self)
         Resident.update_views(self)
-        self.settled_list = self.settled_by_slot.tolist()
+        settled = self.settled_this_month
+        self.settled_list = np.bincount(np.concatenate(settled) if settled else np.empty(0, np.int64),
+                                        minlength=self.slots.n).tolist()
+        settled.clear()
         self.agents_by_type[GridWorker].do("learn")
         self.party.learn()
-        self.settled_by_slot[:] = 0
         if self.week % WEEKS_PER_YEAR == 0:
             self.party.allocate_budget()
         self.start_month()
@@ -318,9 +348,8 @@ class GovernanceModel(mesa.Model):
     def start_month(self) -> None:
         """Plans and rates for the coming month (and the fee collection of the month
         that ended, which the outcomes report)."""
-        managed = self.comp_size * (self.comp_firm >= 0)
-        self.fee_collection = float((self.comp_collection * managed).sum()) / float(managed.sum()) \
-            if managed.any() else float("nan")
+        self.fee_collection = float((self.comp_collection * self.comp_managed_size).sum()) / \
+            self.managed_households if self.managed_households else float("nan")
         self.party.plan_month()
         self.party.reconsider_waiting_needs()
         self.update_case_rates()
@@ -345,9 +374,10 @@ class GovernanceModel(mesa.Model):
         compound's neglect — and the running sum of every household's total rate."""
         s = self.s
         q = self.comp_quality
-        q[self.comp_mode == self.UNMANAGED] = s.unmanaged_quality
-        yard = self.comp_mode == self.SELF_GOVERNED
-        q[yard] = np.minimum(1.0, s.unmanaged_quality + 0.5 * self.comp_trust[yard])
+        if self.managed_households < self.n_households:
+            q[self.comp_mode == self.UNMANAGED] = s.unmanaged_quality
+            yard = self.comp_mode == self.SELF_GOVERNED
+            q[yard] = np.minimum(1.0, s.unmanaged_quality + 0.5 * self.comp_trust[yard])
         self.property_rate = (s.rate_property_dispute + s.rate_property_dispute_poor_service * (1.0 - q)) / WEEKS_PER_YEAR
         self.rate_cumulative = np.cumsum(self.static_rate_sum + self.property_rate[self.hh_comp])
         self.rate_total = float(self.rate_cumulative[-1])
@@ -372,18 +402,16 @@ class GovernanceModel(mesa.Model):
         household (discovery channels are rare and taken as additive). One draw per case
         decides whether and through which channel. Returns the cases now known."""
         cb = self.cases
-        latent = np.flatnonzero(cb.state == LATENT)
+        latent = (cb.state == LATENT).nonzero()[0]
         if not len(latent):
             return latent
         hh = cb.hh[latent]
         p_report = Resident.report_chance(self, hh, cb.ctype[latent], cb.severity[latent])
-        grid = self.hh_grid[hh]
-        a = self.grid_find_patrol[grid]
-        b = a + self.grid_find_volunteer[grid]
+        a, b = self.grid_find.take(self.hh_grid[hh], axis=1)  # patrol; patrol or volunteer
         p_find = np.minimum(1.0, b + self.outreach_chance(hh))
         u = self.rng.random(len(latent))
         unreported = 1.0 - p_report
-        known = np.flatnonzero(u < p_report + unreported * p_find)
+        known = (u < p_report + unreported * p_find).nonzero()[0]
         if len(known):
             # given the case came to light, where u falls tells the channel
             u, p_report, a, b = u[known], p_report[known], a[known], b[known]
@@ -447,42 +475,50 @@ class GovernanceModel(mesa.Model):
         sl.hours[g] = np.minimum(load[g] * s.grid_case_hours, 0.6 * self.free_hours)
         # the legal advisor's hours serve legally complex disputes (advice to whoever
         # handles them) and legal needs brought to the advisor, all in the same proportion
-        legal = cb.legal & (t <= PUBLIC) & (slot != sl.none)
+        legal = cb.legal & (slot != sl.none)
         n_legal = np.count_nonzero(legal)
         demand = n_legal * s.legal_case_hours + load[sl.legal] * sl.case_hours[sl.legal]
         advice = min(1.0, s.legal_advisor_hours_per_week / demand) if demand > 0 else 1.0
         sl.hours[sl.legal] = advice * load[sl.legal] * sl.case_hours[sl.legal]
         # per slot: the chance to settle at the share of attention it can give (staff
-        # assessed on upward targets also close cases on paper); escalation grows with
-        # severity and weeks open, and attention (or a place on a scheduled meeting's
-        # agenda) halves it; unattended grievances fade, and needs waiting unserved are
-        # given up
+        # assessed on upward targets also close cases on paper), and what attention (or
+        # a place on a scheduled meeting's agenda) does to the risks: it halves
+        # escalation and stops grievances fading and needs being given up
         share = sl.share(load)
-        settle = sl.prob * share * self.staff_nominal
-        attention = np.where(sl.is_meeting, 1.0, share)
-        ts = t * sl.n + slot  # (case type, slot) in the flattened tables below
-        p_settle = settle[slot] * cb.fit
+        st = self.slot_table  # rows: settle, escalation factor, abandonment factor, no handler
+        np.multiply(sl.prob * share, self.staff_nominal, out=st[0])
+        attention = st[1:3]  # rows 1 - 0.5 attention, 1 - attention
+        np.multiply(self.attention_effect, np.where(sl.is_meeting, 1.0, share), out=attention)
+        np.subtract(1.0, attention, out=attention)
+        settle, esc_factor, ab_factor, no_handler = st.take(slot, axis=1)
+        esc, ab, severity_matters, dispute = self.type_table.take(t, axis=1)
+        p_settle = settle * cb.fit
         if n_legal:
             p_settle[legal] *= s.legal_floor + (1.0 - s.legal_floor) * advice
         # a deliberation is as legitimate as its attendance
         if sl.hours[sl.deliberation] > 0:
-            delib = np.flatnonzero(slot == sl.deliberation)
+            delib = (slot == sl.deliberation).nonzero()[0]
             p_settle[delib] *= 0.4 + 0.6 * self.comp_legitimacy[self.hh_comp[cb.hh[delib]]]
         np.minimum(p_settle, 1.0, out=p_settle)
-        p_escalate = np.outer(self.escalation_by_type, 1.0 - 0.5 * attention).take(ts)
-        p_escalate *= sev * (1.0 + (self.week - cb.created) * self.age_rate)
-        p_abandon = np.outer(self.abandon_by_type, 1.0 - attention).take(ts)
-        p_abandon *= 1.0 - self.severity_matters[t] * sev
+        # escalation grows with severity and weeks open; unattended grievances fade, and
+        # needs waiting unserved are given up
+        p_escalate = esc * esc_factor
+        p_escalate *= sev * (cb.clock + self.week * self.age_rate)
+        p_abandon = ab * ab_factor
+        p_abandon *= 1.0 - severity_matters * sev
         c2 = p_settle + p_escalate
         c3 = c2 + p_abandon
         u = self.rng.random(n) * np.maximum(1.0, c3)  # rescaled where the risks exceed 1
-        u[cb.state == CLOSED] = np.inf               # closed earlier this week (pushed up)
-        code = (u >= p_settle).view(np.int8) + (u >= c2).view(np.int8) + (u >= c3).view(np.int8)
+        if cb.closed_since_merge:                     # closed earlier this week (pushed up)
+            u[cb.state == CLOSED] = np.inf
         # disputes nobody is handling worsen (those ending now too: it no longer matters)
-        sev += s.severity_growth_week * (1.0 - sev) * self.unhandled_dispute.take(ts)
-        ending = np.flatnonzero(code < 3)  # 0 settled, 1 escalated, 2 abandoned, 3 goes on
+        dispute *= no_handler  # the type table's row holds severity_growth_week for disputes
+        sev += (1.0 - sev) * dispute
+        ending = (u < c3).nonzero()[0]
         if len(ending):
-            self.end_cases(ending, code[ending], t[ending], slot[ending], u[ending], p_settle[ending])
+            u, p_settle = u[ending], p_settle[ending]
+            code = np.add(u >= p_settle, u >= c2[ending], dtype=np.int8)  # 0 settled, 1 escalated, 2 abandoned
+            self.end_cases(ending, code, t[ending], slot[ending], u, p_settle)
 
     def end_cases(self, idx: np.ndarray, code: np.ndarray, ctype: np.ndarray, slot: np.ndarray,
                   u: np.ndarray, p_settle: np.ndarray) -> None:
@@ -504,7 +540,7 @@ class GovernanceModel(mesa.Model):
             np.add.at(self.comp_trust_down, self.hh_comp[hh], 0.3 * self.s.case_outcome_impact)
         # only genuine settlements teach (paper ones and rejected decisions do not)
         genuine = code == GENUINE
-        self.settled_by_slot += np.bincount(slot[genuine], minlength=sl.n)
+        self.settled_this_month.append(slot[genuine])
         paper = idx[code == NOMINAL]
         if len(paper):
             cb.recurrences += len(paper)
@@ -526,13 +562,11 @@ class GovernanceModel(mesa.Model):
         if genuine is None:
             genuine = code == GENUINE
         hh, known = cb.close(idx, ctype, OUTCOME_OF_CODE[code], self.week)
-        comps = self.hh_comp[hh]
-        self.comp_closed_month += np.bincount(comps, minlength=self.n_compounds)
-        self.comp_resolved_month += np.bincount(comps, weights=genuine, minlength=self.n_compounds)
+        self.closed_this_month.append((hh, genuine))
         public = ctype == PUBLIC
         if public.any():
             c = self.s.case_outcome_impact
-            comp = comps[public]
+            comp = self.hh_comp[hh[public]]
             pc = code[public]
             delib = slot[public] == self.slots.deliberation
             np.add.at(self.comp_sat_up, comp[pc == GENUINE], 0.3 * c)
@@ -544,8 +578,9 @@ class GovernanceModel(mesa.Model):
             hh, slot, known, code, genuine = hh[own], slot[own], known[own], code[own], genuine[own]
         # trust moves only where the community knew of the case; a settlement raises it
         # only where the community's own organisations (not the firm) settled it
-        involved = np.where(genuine, self.slots.community[slot], known)
-        Resident.feel(self, hh, genuine, self.satisfaction_impact[code], self.trust_impact[code] * involved)
+        impact = self.impact_table.take(code, axis=1)  # satisfaction, trust
+        impact[1] *= np.where(genuine, self.slots.community[slot], known)
+        Resident.feel(self, hh, genuine, impact)
 
     # ---- property firms leaving --------------------------------------------------------------------
     def firm_leaves(self, firm: PropertyFirm) -> None:
@@ -555,11 +590,13 @@ class GovernanceModel(mesa.Model):
         self_govern = bool(self.s.courtyard_self_governance)
         self.comp_mode[comp] = self.SELF_GOVERNED if self_govern else self.UNMANAGED
         self.comp_firm[comp] = -1
+        self.managed_households -= self.comp_managed_size[comp]
+        self.comp_managed_size[comp] = 0.0
         self.comp_collection[comp] = 0.0
         self.comp_supervision[comp] = self.s.residents_committee_supervision
         self.set_property_route(comp)
         cb, sl = self.cases, self.slots
-        mine = np.flatnonzero(cb.slot == firm.slot)
+        mine = (cb.slot == firm.slot).nonzero()[0]
         self.assign_cases(mine, np.full(len(mine), sl.courtyard if self_govern else sl.committee, np.int32))
         firm.remove()
 

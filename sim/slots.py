@@ -88,6 +88,7 @@ class Slots:
             mine = [self.so0 + i for i, t in enumerate(so_types) if t == ct]
             if mine:
                 self.so_first[ct], self.so_count[ct] = mine[0], len(mine)
+        self.so_last = self.so_first + self.so_count - 1
         # referable_to_so[slot, type]: could a social organisation take this case instead?
         self.referable_to_so = self.referable[:, None] & (self.so_count > 0)[None, :]
         order = sorted(range(len(so_types)), key=lambda i: so_types[i])
@@ -96,6 +97,5 @@ class Slots:
 
     def share(self, load: np.ndarray) -> np.ndarray:
         """Per slot, the share of needed attention each of its cases gets this week."""
-        s = np.minimum(1.0, self.hours / np.maximum(load * self.case_hours, 1e-300))
-        s[self.none] = 0.0
-        return s
+        # (0 for `none`, whose hours are 0)
+        return np.minimum(1.0, self.hours / np.maximum(load * self.case_hours, 1e-300))

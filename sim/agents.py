@@ -20,6 +20,8 @@ from scipy.special import expit
 
 from sim.cases import ESCALATED, CaseType
 
+NEIGHBOUR, PROPERTY, PUBLIC = int(CaseType.NEIGHBOUR), int(CaseType.PROPERTY), int(CaseType.PUBLIC)
+
 if TYPE_CHECKING:
     from sim.model import GovernanceModel
 
@@ -128,6 +130,7 @@ class Resident(mesa.Agent):
         if not m.closed_this_month:
             return
         hh, genuine = (np.concatenate(x) for x in zip(*m.closed_this_month))
+        genuine = genuine.astype(bool)
         m.closed_this_month.clear()
         comps = m.hh_comp[hh]
         closed = np.bincount(comps, minlength=m.n_compounds)
@@ -197,25 +200,26 @@ class GridWorker(mesa.Agent):
 
     # this week's plan: the share of the grid's households visited, and the chance a
     # visit finds a latent case
-    coverage = property(lambda self: float(self.model.grid_coverage[self.grid]))
-    detect = property(lambda self: float(self.model.grid_detect[self.grid]))
+    coverage = property(lambda self: self.model.grid_coverage[self.grid])
+    detect = property(lambda self: self.model.grid_detect[self.grid])
 
     @staticmethod
     def plan_patrols(m: GovernanceModel, load: np.ndarray) -> None:
         """Each worker plans the patrol: the hours left after paperwork and the cases in
         hand at the start of the week (`load` per slot) go to visits; the grid's
         registered volunteers cover some of the households not visited. (The cases get
-        their time in work_cases, from the caseload after triage.)"""
-        free = m.free_hours
-        case_hours = np.minimum(load[m.grid_slot_range] * m.grid_case_hours, 0.6 * free)
-        coverage = np.minimum(1.0, (free - case_hours) / m.visit_hours / m.grid_size)
-        volunteers = np.minimum(1.0 - coverage, m.volunteer_visits_per_household)
-        m.grid_coverage = coverage
-        # the chance a latent case is found by the patrol, and by the patrol or a volunteer
-        find = m.grid_find
-        np.multiply(coverage, m.grid_detect, out=find[0])
-        np.multiply(volunteers, m.volunteer_detect, out=find[1])
-        find[1] += find[0]
+        their time in work_cases, from the caseload after triage.) Sets, per grid, the
+        chance a latent case is found by the patrol, and by the patrol or a volunteer.
+        Worker by worker: there are a few of them (one per 300 households or so)."""
+        free, per_case, visit = m.free_hours, m.grid_case_hours, m.visit_hours
+        most, volunteer_visits, volunteer_detect = 0.6 * free, m.volunteer_visits_per_household, m.volunteer_detect
+        coverage, patrol, either = [], [], []
+        for n, households, detect in zip(load[m.grid_slot_range].tolist(), m.grid_households, m.grid_detect):
+            c = min(1.0, (free - min(n * per_case, most)) / visit / households)
+            coverage.append(c)
+            patrol.append(c * detect)
+            either.append(min(1.0 - c, volunteer_visits) * volunteer_detect + c * detect)
+        m.grid_coverage, m.grid_find = coverage, np.array((patrol, either))
 
     def learn(self) -> None:
         """Monthly: skill decays towards the floor without training, jumps at training,
@@ -252,6 +256,9 @@ class PartyOrganisation(mesa.Agent):
         self.staff_skill = model.initial_pooled_skill(s.professional_social_worker_share)
         self.mediator_skill = model.initial_pooled_skill(0.0)
         self.service_budget_share = 0.0
+        # organisations of each case type per unit of linkage: u / link x count picks one
+        link = s.three_social_linkage
+        self.so_per_link = [c / link if link > 0 else 0.0 for c in model.slots.so_count.tolist()]
 
     # ---- budget and volunteers --------------------------------------------------------
     def allocate_budget(self) -> None:
@@ -330,56 +337,67 @@ class PartyOrganisation(mesa.Agent):
         Disputes may first be pushed up to the street office: staff assessed on
         upward targets rather than satisfaction clear hard cases off their books
         (chance upward_referral × (1 − satisfaction weight) × severity).
+
+        The committee decides case by case: a week brings a handful of new cases, too
+        few for array arithmetic to pay (each numpy call costs as much as tens of
+        plain Python operations).
         """
         m, cb = self.model, self.model.cases
         if len(known):
-            t, sev = cb.ctype[known], cb.severity[known]
-            u = m.rng.random(len(known))
-            push = u < m.upward_referral_by_type[t] * sev
-            if push.any():
+            t, sev = cb.ctype[known].tolist(), cb.severity[known].tolist()
+            up = m.upward_referral_list
+            push = [u < up[ti] * si for ti, si, u in zip(t, sev, m.rng.random(len(known)).tolist())]
+            if any(push):
                 m.close_cases(known[push], ESCALATED)
-                stay = ~push
-                known, t, sev = known[stay], t[stay], sev[stay]
-            hh = cb.hh[known]
-            m.assign_cases(known, self.route(known, t, sev, hh, m.rng.random(len(known))), t, hh, sev)
+                stay = [not x for x in push]
+                known = known[stay]
+                t = [x for x, keep in zip(t, stay) if keep]
+                sev = [x for x, keep in zip(sev, stay) if keep]
+            hh = cb.hh[known].tolist()
+            slots = self.route(t, sev, hh, cb.legal[known].tolist(), m.rng.random(len(known)).tolist())
+            m.assign_cases(known, slots, t, hh, sev)
         self.move_on()
 
-    def route(self, idx: np.ndarray, t: np.ndarray, sev: np.ndarray, hh: np.ndarray,
-              u: np.ndarray) -> np.ndarray:
-        """Who handles what (clauses 六, 七, 十, 十一, 十五), for cases idx of types t,
-        severities sev, households hh; u is the uniform draw that `refer` uses."""
-        m, s, cb, sl = self.model, self.model.s, self.model.cases, self.model.slots
-        out = m.default_route[t]  # needs: the legal advisor or the desk; public: committee
+    def route(self, t: list[int], sev: list[float], hh: list[int], legal: list[bool],
+              u: list[float]) -> list[int]:
+        """Who handles what (clauses 六, 七, 十, 十一, 十五), case by case; u is the
+        uniform draw that `refer` uses."""
+        m, s, sl = self.model, self.model.s, self.model.slots
+        default, grid_slot, comp = m.default_route_list, m.grid_slot_of_household, m.hh_comp_list
+        property_route = m.comp_property_route
+        hard_severity, simple_severity = s.hard_severity, s.simple_severity
         near = m.deliberation_near()
-        # neighbour and family disputes: simple ones stay with the grid worker, the rest
-        # go to mediation; hard ones to deliberation where a meeting is near
-        hard = sev >= s.hard_severity
-        nb = t == CaseType.NEIGHBOUR
-        simple = (nb & ((sev < s.simple_severity) > cb.legal[idx])).nonzero()[0]  # not legal
-        out[simple] = m.grid_slot_of_household[hh[simple]]
-        # property disputes: the firm first, the joint meeting (or the committee) for
-        # severe ones; courtyard councils or the committee where there is no firm
-        pr = (t == CaseType.PROPERTY).nonzero()[0]
-        if len(pr):
-            out[pr] = m.comp_property_route[m.hh_comp[hh[pr]], hard[pr].view(np.int8)]
-        # public-interest matters: deliberated if a meeting sits soon, else decided
-        if near:
-            out[(nb & hard) | (t == CaseType.PUBLIC)] = sl.deliberation
-        # three-social linkage: needs and mediation cases go to a social organisation
-        return self.refer(t, u, out)
+        out = []
+        for ti, si, hi, li, ui in zip(t, sev, hh, legal, u):
+            if ti == NEIGHBOUR:
+                # simple ones stay with the grid worker, the rest go to mediation; hard
+                # ones to deliberation where a meeting is near
+                if near and si >= hard_severity:
+                    slot = sl.deliberation
+                elif si < simple_severity and not li:
+                    slot = grid_slot[hi]
+                else:
+                    slot = default[ti]
+            elif ti == PROPERTY:
+                # the firm first, the joint meeting (or the committee) for severe ones;
+                # courtyard councils or the committee where there is no firm
+                slot = property_route[comp[hi]][si >= hard_severity]
+            elif ti == PUBLIC and near:
+                slot = sl.deliberation  # deliberated if a meeting sits soon, else decided
+            else:
+                slot = default[ti]  # needs: the legal advisor or the desk; public: committee
+            # three-social linkage: needs and mediation cases go to a social organisation
+            out.append(self.refer(ti, ui, slot))
+        return out
 
-    def refer(self, t: np.ndarray, u: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    def refer(self, t: int, u: float, fallback: int) -> int:
         """With chance `three_social_linkage`, a case that a social organisation of its
         type could take (a need, or a dispute bound for mediation or the desk) goes to
-        one of them, picked at random. Changes and returns `fallback`."""
-        m, sl = self.model, self.model.slots
-        link = m.s.three_social_linkage
-        go = (sl.referable_to_so[fallback, t] & (u < link)).nonzero()[0]
-        if len(go):
+        one of them, picked at random."""
+        sl, link = self.model.slots, self.model.s.three_social_linkage
+        if u < link and sl.referable_to_so_list[fallback][t]:
             # given u < link, u / link is uniform on [0, 1): it picks the organisation
-            tg = t[go]
-            pick = sl.so_first[tg] + (u[go] * (sl.so_count[tg] / link)).astype(np.int32)
-            fallback[go] = np.minimum(pick, sl.so_last[tg])
+            return min(sl.so_first_list[t] + int(u * self.so_per_link[t]), sl.so_last_list[t])
         return fallback
 
     def move_on(self) -> None:
@@ -389,7 +407,7 @@ class PartyOrganisation(mesa.Agent):
         stuck = (sl.is_firm[cb.slot] & (cb.slot_since <= m.week - s.firm_patience_weeks)).nonzero()[0]
         if len(stuck):
             to = sl.joint_meeting if s.joint_meeting else sl.committee
-            m.assign_cases(stuck, np.full(len(stuck), to, np.int64))
+            m.assign_cases(stuck, [to] * len(stuck))
 
     def reconsider_waiting_needs(self) -> None:
         """Monthly: needs waiting at the desk are looked at again and, as the
@@ -397,11 +415,11 @@ class PartyOrganisation(mesa.Agent):
         m, cb, sl = self.model, self.model.cases, self.model.slots
         at_desk = (cb.slot == sl.desk).nonzero()[0]
         if len(at_desk) and m.s.three_social_linkage > 0:
-            new = self.refer(cb.ctype[at_desk], m.rng.random(len(at_desk)),
-                             np.full(len(at_desk), sl.desk, np.int64))
-            moved = new != sl.desk
-            if moved.any():
-                m.assign_cases(at_desk[moved], new[moved])
+            new = [self.refer(t, u, sl.desk)
+                   for t, u in zip(cb.ctype[at_desk].tolist(), m.rng.random(len(at_desk)).tolist())]
+            moved = [x != sl.desk for x in new]
+            if any(moved):
+                m.assign_cases(at_desk[moved], [x for x in new if x != sl.desk])
 
     # ---- meetings -------------------------------------------------------------------------------
     def convene_deliberation(self) -> None:

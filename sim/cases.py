@@ -55,7 +55,7 @@ class Outcome(IntEnum):
 # How a case ends, as a code: settled genuinely, escalated, abandoned, or settled on
 # paper only (counted as resolved, but the grievance returns).
 GENUINE, ESCALATED, ABANDONED, NOMINAL = 0, 1, 2, 3
-OUTCOME_OF_CODE = np.array([Outcome.RESOLVED, Outcome.ESCALATED, Outcome.ABANDONED, Outcome.RESOLVED], np.int64)
+OUTCOME_OF_CODE = (int(Outcome.RESOLVED), int(Outcome.ESCALATED), int(Outcome.ABANDONED), int(Outcome.RESOLVED))
 
 
 class Channel(IntEnum):
@@ -112,7 +112,8 @@ class CaseBook:
         self.legal_disputes_closed = np.zeros(len(Outcome), np.int64)  # by outcome
         self.closed_since_merge = 0               # cases with state CLOSED in the arrays
         self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        self._n_pending = np.zeros(N_TYPES, np.int64)
+        self._n_pending = [0] * N_TYPES  # cases by type waiting for the next merge
+        self._created = self.counts[:, Outcome.CREATED]  # a view
 
     def _views(self) -> None:
         self.ctype, self.hh, self.state, self.slot, self.created, self.slot_since = self._ints
@@ -135,8 +136,8 @@ class CaseBook:
             reals[2] = 1.0 - week * self.age_rate
             self._pending.append((ints, reals, legal))
             made = np.bincount(ctype, minlength=N_TYPES)
-            self.counts[:, Outcome.CREATED] += made
-            self._n_pending += made
+            self._created += made
+            self._n_pending = [a + b for a, b in zip(self._n_pending, made.tolist())]
 
     def merge(self) -> None:
         """Drop the cases closed since the last merge and take in the new ones."""
@@ -148,7 +149,7 @@ class CaseBook:
             self._reals = np.concatenate((self._reals[:, keep], *reals), axis=1)
             self.legal = np.concatenate((self.legal[keep], *legal))
             self._pending = []
-            self._n_pending[:] = 0
+            self._n_pending = [0] * N_TYPES
         elif not keep.all():
             self._ints, self._reals, self.legal = self._ints[:, keep], self._reals[:, keep], self.legal[keep]
         else:
@@ -170,8 +171,8 @@ class CaseBook:
         self.slot_since[idx] = week
 
     # ---- ending ---------------------------------------------------------------------
-    def close(self, idx: np.ndarray, ctype: np.ndarray, outcome: np.ndarray, week: int
-              ) -> tuple[np.ndarray, np.ndarray]:
+    def close(self, idx: np.ndarray, ctype: list[int], outcome: list[int], week: int
+              ) -> tuple[np.ndarray, list[bool]]:
         """End the cases at idx (of types ctype), each with its Outcome; they leave at
         the next `merge`. Returns their households and whether the community had known
         of them."""
@@ -179,13 +180,18 @@ class CaseBook:
         self.closed_since_merge += len(idx)
         self.state[idx] = CLOSED
         self.slot[idx] = self.no_slot
-        self._flat_counts += np.bincount(ctype * len(Outcome) + outcome, minlength=self.counts.size)
-        legal = self.legal[idx]
-        if legal.any():
-            self.legal_disputes_closed += np.bincount(outcome[legal], minlength=len(Outcome))
-        resolved = outcome == Outcome.RESOLVED
-        self.weeks_to_resolution += float(np.add.reduce(week - self.created[idx], where=resolved))
-        return self.hh[idx], state != LATENT
+        counts, legal_counts, waited = [0] * self.counts.size, [0] * len(Outcome), 0
+        n_outcomes, resolved = len(Outcome), Outcome.RESOLVED
+        for t, o, legal, created in zip(ctype, outcome, self.legal[idx].tolist(), self.created[idx].tolist()):
+            counts[t * n_outcomes + o] += 1
+            if legal:
+                legal_counts[o] += 1
+            if o == resolved:
+                waited += week - created
+        self._flat_counts += counts
+        self.legal_disputes_closed += legal_counts
+        self.weeks_to_resolution += float(waited)
+        return self.hh[idx], (state != LATENT).tolist()
 
     # ---- accounting -----------------------------------------------------------------
     def restart_counts(self) -> None:
@@ -202,11 +208,12 @@ class CaseBook:
 
     @property
     def open_now(self) -> int:
-        return int((self.state != CLOSED).sum() + self._n_pending.sum())
+        return int((self.state != CLOSED).sum()) + sum(self._n_pending)
 
     def check_conservation(self) -> None:
         """created = resolved + escalated + abandoned + open, for every case type."""
-        open_by_type = (np.bincount(self.ctype[self.state != CLOSED], minlength=N_TYPES) + self._n_pending).tolist()
+        in_book = np.bincount(self.ctype[self.state != CLOSED], minlength=N_TYPES).tolist()
+        open_by_type = [a + b for a, b in zip(in_book, self._n_pending)]
         c = self.counts.tolist()
         if [r[0] - r[1] - r[2] - r[3] for r in c] != open_by_type:
             raise AssertionError(f"case conservation violated: counts {c}, open {open_by_type}")

@@ -17,8 +17,8 @@ import numpy as np
 from mesa.experimental.scenarios import Scenario
 
 from sim.agents import GridWorker, PartyOrganisation, PropertyFirm, Resident, SocialOrganisation
-from sim.cases import (CLOSED, ESCALATED, GENUINE, IS_DISPUTE, LATENT, NOMINAL,
-                       OUTCOME_OF_CODE, CaseBook, CaseType, Channel)
+from sim.cases import (CLOSED, ESCALATED, GENUINE, IS_DISPUTE, LATENT, NOMINAL, OUTCOME_OF_CODE,
+                       CaseBook, CaseType, Channel)
 from sim.levers import resolve
 from sim.outcomes import group_codes
 from sim.slots import Kind, Slots
@@ -97,6 +97,7 @@ class GovernanceModel(mesa.Model):
         # compounds are contiguous blocks; grids are contiguous blocks cutting across them
         c = self.n_compounds = max(1, math.ceil(n / s.compound_size))
         self.hh_comp = np.arange(n) * c // n
+        self.hh_comp_list = self.hh_comp.tolist()
         self.comp_size = np.bincount(self.hh_comp, minlength=c).astype(np.float64)
         # compounds are contiguous blocks of households, none empty: a compound's value
         # reaches its households by np.repeat, and per-compound sums are np.add.reduceat
@@ -108,8 +109,11 @@ class GovernanceModel(mesa.Model):
         self.group_code = group_codes(self.elderly, self.migrant, ~self.owner)
         self.group_size = {"elderly": int(self.elderly.sum()), "migrant": int(self.migrant.sum()),
                            "renter": int((~self.owner).sum())}
-        for i in range(n):
-            Resident(self, i)
+        # nothing can observe a model still under construction, so the agent-added
+        # signals of 3,000 registrations would go nowhere: suppress them
+        with self.suppress():
+            for i in range(n):
+                Resident(self, i)
 
     def init_compounds(self, rng: np.random.Generator) -> None:
         s, c = self.s, self.n_compounds
@@ -136,7 +140,7 @@ class GovernanceModel(mesa.Model):
         self.comp_responsiveness = np.full(c, s.initial_responsiveness)
         # the month's closures (households, and whether settled genuinely), told per
         # compound at the month's end
-        self.closed_this_month: list[tuple[np.ndarray, np.ndarray]] = []
+        self.closed_this_month: list[tuple[np.ndarray, list[bool]]] = []
 
     def init_constants(self) -> None:
         """Derived constants of the processes, computed once per run."""
@@ -150,7 +154,7 @@ class GovernanceModel(mesa.Model):
         # the desk serves needs in the community's rooms: without space it halves
         self.facility_adequacy_desk = 0.5 + 0.5 * self.facility_adequacy
         w = s.satisfaction_weight_in_assessment
-        self.upward_referral_by_type = np.where(IS_DISPUTE, s.upward_referral * (1.0 - w), 0.0)
+        self.upward_referral_list = np.where(IS_DISPUTE, s.upward_referral * (1.0 - w), 0.0).tolist()
         self.nominal_share = s.paper_closure * (1.0 - w)
         self.free_hours = s.work_hours_week * (1.0 - s.admin_burden_share)
         self.grid_case_hours = s.grid_case_hours
@@ -180,10 +184,9 @@ class GovernanceModel(mesa.Model):
         self.skill_retention_month = math.exp(-WEEKS_PER_MONTH / s.skill_decay_weeks)
         self.experience_keep = 1.0 - s.experience_gain
         # escalation and abandonment per case type
-        self.impact_table = s.case_outcome_impact * np.stack((SATISFACTION_IMPACT, TRUST_IMPACT))
+        self.impact_lists = (s.case_outcome_impact * np.stack((SATISFACTION_IMPACT, TRUST_IMPACT))).tolist()
         self.escalation_by_type = np.where(IS_DISPUTE, s.escalation_week, 0.0)
         self.abandon_by_type = np.where(IS_DISPUTE, s.dispute_fade_week, s.need_give_up_week)
-        self.severity_matters = IS_DISPUTE.astype(np.float64)  # needs give up whatever their severity
         self.age_rate = 1.0 / s.escalation_age_weeks
         # the share of disputes that need legal knowledge (a legal need is legal by its
         # type: the flag marks disputes only)
@@ -205,23 +208,27 @@ class GovernanceModel(mesa.Model):
         so_types = sorted(SO_ORDER[i % len(SO_ORDER)] for i in range(n_so))
         n_firms = int((self.comp_firm >= 0).sum())
         sl = self.slots = Slots(self.n_grids, so_types, n_firms)
-        self.settled_this_month: list[np.ndarray] = []  # slots of this month's genuine settlements
+        self.settled_this_month: list[int] = []  # slots of this month's genuine settlements
         self.settled_list = [0] * sl.n
         self.staff_nominal = np.where(sl.staff, 1.0 / (1.0 - self.nominal_share), 1.0)
         self.grid_slots = np.arange(sl.grid0, sl.grid0 + self.n_grids)
         self.grid_slot_range = slice(sl.grid0, sl.grid0 + self.n_grids)
-        self.grid_slot_of_household = self.grid_slots[self.hh_grid]
+        self.grid_slot_of_household = self.grid_slots[self.hh_grid].tolist()
         # what work_cases needs per handler slot (refreshed weekly; the last row is
         # fixed: 1 for the `none` slot) and per case type (fixed)
         self.slot_table = np.zeros((4, sl.n))
         self.slot_table[3, sl.none] = 1.0
         self.attention_effect = np.array([[0.5], [1.0]])  # on escalation, on abandonment
-        self.type_table = np.stack((self.escalation_by_type, self.abandon_by_type, self.severity_matters,
+        self.type_table = np.stack((self.escalation_by_type, self.abandon_by_type,
                                     s.severity_growth_week * IS_DISPUTE))
         sl.case_hours[self.grid_slots] = s.grid_case_hours
-        self.grid_detect = np.zeros(self.n_grids)
-        self.grid_coverage = np.zeros(self.n_grids)
-        self.grid_find = np.zeros((2, self.n_grids))  # see GridWorker.plan_patrols
+        # per grid (GridWorker.plan_patrols): households, the chance a visit finds a
+        # latent case, this week's coverage and chances of finding a case (rows: by the
+        # patrol, by the patrol or a volunteer)
+        self.grid_households = self.grid_size.tolist()
+        self.grid_detect = [0.0] * self.n_grids
+        self.grid_coverage = [0.0] * self.n_grids
+        self.grid_find = np.zeros((2, self.n_grids))
         self.volunteer_visits_per_household = 0.0
         self.activity_intensity = 0.0
         self.purchased_desk_hours = 0.0
@@ -254,7 +261,8 @@ class GovernanceModel(mesa.Model):
         # comp_property_route[compound, severe]: property disputes go to the firm, or
         # when severe to the joint meeting (or the committee); to the courtyard council
         # where the compound governs itself; to the committee where nobody manages it
-        self.comp_property_route = np.full((self.n_compounds, 2), sl.committee, np.int32)
+        self.default_route_list = self.default_route.tolist()
+        self.comp_property_route = [[sl.committee, sl.committee] for _ in range(self.n_compounds)]
         for c in range(self.n_compounds):
             self.set_property_route(c)
         self.init_fit_table()
@@ -262,9 +270,9 @@ class GovernanceModel(mesa.Model):
     def set_property_route(self, c: int) -> None:
         sl, route = self.slots, self.comp_property_route
         if self.comp_mode[c] == self.MANAGED:
-            route[c] = (sl.firm0 + self.comp_firm[c], sl.joint_meeting if self.s.joint_meeting else sl.committee)
+            route[c] = [int(sl.firm0 + self.comp_firm[c]), sl.joint_meeting if self.s.joint_meeting else sl.committee]
         else:
-            route[c] = sl.courtyard if self.comp_mode[c] == self.SELF_GOVERNED else sl.committee
+            route[c] = [sl.courtyard if self.comp_mode[c] == self.SELF_GOVERNED else sl.committee] * 2
 
     def init_fit_table(self) -> None:
         """How well a handler of each kind suits each case type, beyond time and skill."""
@@ -282,7 +290,7 @@ class GovernanceModel(mesa.Model):
         fit[CaseType.PUBLIC, Kind.COMMITTEE] = s.committee_decision_prob
         fit[CaseType.PROPERTY, Kind.COMMITTEE] = s.committee_property_prob
         fit[CaseType.NEIGHBOUR, Kind.COMMITTEE] = 0.5 * s.mediation_prob
-        self.fit_table = fit
+        self.fit_table = fit.tolist()
 
     def compound_sum(self, x: np.ndarray) -> np.ndarray:
         """Per compound, the sum of x over its households (along the last axis)."""
@@ -336,8 +344,7 @@ class GovernanceModel(mesa.Model):
         Resident.take_part_in_activities(self)
         Resident.update_views(self)
         settled = self.settled_this_month
-        self.settled_list = np.bincount(np.concatenate(settled) if settled else np.empty(0, np.int64),
-                                        minlength=self.slots.n).tolist()
+        self.settled_list = np.bincount(np.array(settled, np.int64), minlength=self.slots.n).tolist()
         settled.clear()
         self.agents_by_type[GridWorker].do("learn")
         self.party.learn()
@@ -436,18 +443,20 @@ class GovernanceModel(mesa.Model):
         served[cb.hh[at_so]] = True
         return (0.3 * link) * served[hh]
 
-    def assign_cases(self, idx: np.ndarray, slots: np.ndarray, ctype: np.ndarray | None = None,
-                     hh: np.ndarray | None = None, severity: np.ndarray | None = None) -> None:
+    def assign_cases(self, idx: np.ndarray, slots: list[int], ctype: list[int] | None = None,
+                     hh: list[int] | None = None, severity: list[float] | None = None) -> None:
         """Hand cases to handlers, noting how well each handler suits its case: its
         kind, the compound (courtyards, joint meeting) and the case's severity. (The
-        caller may pass the cases' type, household and severity it already holds.)"""
+        caller may pass the cases' type, household and severity as lists.) Case by
+        case: cases are handed over a few at a time."""
         cb = self.cases
         if ctype is None:
-            ctype, hh, severity = cb.ctype[idx], cb.hh[idx], cb.severity[idx]
-        kind = self.slots.kind[slots]
-        fit = self.fit_table[ctype, kind] * self.comp_kind_factor[self.hh_comp[hh], kind]
-        fit *= 1.0 - self.s.severity_penalty * severity
-        cb.assign(idx, slots, fit, self.week)
+            ctype, hh, severity = cb.ctype[idx].tolist(), cb.hh[idx].tolist(), cb.severity[idx].tolist()
+        kind, fit, factor, comp = self.slots.kind_list, self.fit_table, self.comp_kind_factor_list, self.hh_comp_list
+        penalty = self.s.severity_penalty
+        fits = [fit[t][kind[x]] * factor[comp[h]][kind[x]] * (1.0 - penalty * sv)
+                for x, t, h, sv in zip(slots, ctype, hh, severity)]
+        cb.assign(idx, slots, fits, self.week)
 
     def update_comp_kind_factor(self) -> None:
         """Handlers whose success depends on the compound: courtyard councils work as
@@ -456,6 +465,7 @@ class GovernanceModel(mesa.Model):
         f = self.comp_kind_factor
         f[:, Kind.COURTYARD] = 0.5 + 0.5 * self.comp_trust
         f[:, Kind.JOINT_MEETING] = 0.7 + 0.3 * self.comp_supervision
+        self.comp_kind_factor_list = f.tolist()
 
     def work_cases(self) -> None:
         """One week of every open case: settled by its handler, escalated beyond the
@@ -491,10 +501,10 @@ class GovernanceModel(mesa.Model):
         np.multiply(self.attention_effect, np.where(sl.is_meeting, 1.0, share), out=attention)
         np.subtract(1.0, attention, out=attention)
         settle, esc_factor, ab_factor, no_handler = st.take(slot, axis=1)
-        esc, ab, severity_matters, dispute = self.type_table.take(t, axis=1)
+        esc, ab, dispute = self.type_table.take(t, axis=1)
         p_settle = settle * cb.fit
         if n_legal:
-            p_settle[legal] *= s.legal_floor + (1.0 - s.legal_floor) * advice
+            np.multiply(p_settle, s.legal_floor + (1.0 - s.legal_floor) * advice, out=p_settle, where=legal)
         # a deliberation is as legitimate as its attendance
         if sl.hours[sl.deliberation] > 0:
             delib = (slot == sl.deliberation).nonzero()[0]
@@ -505,7 +515,8 @@ class GovernanceModel(mesa.Model):
         p_escalate = esc * esc_factor
         p_escalate *= sev * (cb.clock + self.week * self.age_rate)
         p_abandon = ab * ab_factor
-        p_abandon *= 1.0 - severity_matters * sev
+        lighter = 1.0 - sev
+        p_abandon *= np.where(IS_DISPUTE[t], lighter, 1.0)  # a need's severity does not matter
         c2 = p_settle + p_escalate
         c3 = c2 + p_abandon
         u = self.rng.random(n) * np.maximum(1.0, c3)  # rescaled where the risks exceed 1
@@ -513,7 +524,8 @@ class GovernanceModel(mesa.Model):
             u[cb.state == CLOSED] = np.inf
         # disputes nobody is handling worsen (those ending now too: it no longer matters)
         dispute *= no_handler  # the type table's row holds severity_growth_week for disputes
-        sev += (1.0 - sev) * dispute
+        lighter *= dispute
+        sev += lighter
         ending = (u < c3).nonzero()[0]
         if len(ending):
             u, p_settle = u[ending], p_settle[ending]
@@ -527,60 +539,73 @@ class GovernanceModel(mesa.Model):
         Settled cases (u < p_settle) are settled genuinely or — by staff assessed on
         upward targets — on paper (u / p_settle is uniform given settlement: its top
         share is nominal), and then the grievance comes back as a new case. Top-down
-        decisions on public matters are accepted, or petitioned upward.
+        decisions on public matters are accepted, or petitioned upward. Case by case:
+        a week ends a few tens of cases, too few for array arithmetic to pay.
         """
         cb, sl = self.cases, self.slots
-        settled = code == GENUINE
-        code[settled & sl.staff[slot] & (u >= (1.0 - self.nominal_share) * p_settle)] = NOMINAL
-        decided = settled & (slot == sl.committee) & (ctype == PUBLIC)
-        if decided.any():
+        code, ctype, slot = code.tolist(), ctype.tolist(), slot.tolist()
+        staff, committee, keep = sl.staff_list, sl.committee, 1.0 - self.nominal_share
+        decided = []
+        for i, (c, x, ui, pi) in enumerate(zip(code, slot, u.tolist(), p_settle.tolist())):
+            if c == GENUINE:
+                if staff[x] and ui >= keep * pi:
+                    code[i] = NOMINAL
+                if x == committee and ctype[i] == PUBLIC:
+                    decided.append(i)
+        if decided:
             hh = cb.hh[idx[decided]]
             accept = self.s.topdown_acceptance * (0.7 + 0.3 * self.trust[hh])
-            code[decided] = np.where(self.rng.random(len(hh)) < accept, GENUINE, ESCALATED)
+            for i, yes in zip(decided, (self.rng.random(len(hh)) < accept).tolist()):
+                code[i] = GENUINE if yes else ESCALATED
             np.add.at(self.comp_trust_down, self.hh_comp[hh], 0.3 * self.s.case_outcome_impact)
         # only genuine settlements teach (paper ones and rejected decisions do not)
-        genuine = code == GENUINE
-        self.settled_this_month.append(slot[genuine])
-        paper = idx[code == NOMINAL]
-        if len(paper):
+        genuine = [c == GENUINE for c in code]
+        self.settled_this_month.extend(x for x, g in zip(slot, genuine) if g)
+        paper = [i for i, c in enumerate(code) if c == NOMINAL]
+        if paper:
+            paper = idx[paper]
             cb.recurrences += len(paper)
             cb.add(self.week, cb.ctype[paper], cb.hh[paper],
                    np.minimum(1.0, cb.severity[paper] + 0.1), cb.legal[paper])
         self.close_cases(idx, code, ctype, slot, genuine)
 
-    def close_cases(self, idx: np.ndarray, code: np.ndarray | int, ctype: np.ndarray | None = None,
-                    slot: np.ndarray | None = None, genuine: np.ndarray | None = None) -> None:
+    def close_cases(self, idx: np.ndarray, code: list[int] | int, ctype: list[int] | None = None,
+                    slot: list[int] | None = None, genuine: list[bool] | None = None) -> None:
         """Close cases (by outcome code), and let the households concerned feel it:
         their own case moves their satisfaction, and their trust where the community's
         organisations were involved; a compound's public matter moves the compound.
-        (The caller may pass the cases' type and slot, and code == GENUINE.)"""
+        (The caller may pass the cases' type and slot, and code == GENUINE, as lists.)"""
         cb = self.cases
         if isinstance(code, int):
-            code = np.full(len(idx), code, np.int8)
+            code = [code] * len(idx)
         if ctype is None:
-            ctype, slot = cb.ctype[idx], cb.slot[idx]
+            ctype, slot = cb.ctype[idx].tolist(), cb.slot[idx].tolist()
         if genuine is None:
-            genuine = code == GENUINE
-        hh, known = cb.close(idx, ctype, OUTCOME_OF_CODE[code], self.week)
+            genuine = [c == GENUINE for c in code]
+        hh, known = cb.close(idx, ctype, [OUTCOME_OF_CODE[c] for c in code], self.week)
         self.closed_this_month.append((hh, genuine))
-        public = ctype == PUBLIC
-        if public.any():
-            c = self.s.case_outcome_impact
-            comp = self.hh_comp[hh[public]]
-            pc = code[public]
-            delib = slot[public] == self.slots.deliberation
-            np.add.at(self.comp_sat_up, comp[pc == GENUINE], 0.3 * c)
-            np.add.at(self.comp_trust_up, comp[(pc == GENUINE) & delib], 0.3 * c)
-            np.add.at(self.comp_sat_down, comp[pc == ESCALATED], 0.3 * c)
-            # like a household's own case: trust suffers only if the community knew
-            np.add.at(self.comp_trust_down, comp[(pc == ESCALATED) & known[public]], 0.3 * c)
-            own = ~public
-            hh, slot, known, code, genuine = hh[own], slot[own], known[own], code[own], genuine[own]
+        if PUBLIC in ctype:
+            comp, x = self.hh_comp_list, 0.3 * self.s.case_outcome_impact
+            delib = self.slots.deliberation
+            for h, t, c, sx, k in zip(hh.tolist(), ctype, code, slot, known):
+                if t == PUBLIC:
+                    if c == GENUINE:
+                        self.comp_sat_up[comp[h]] += x
+                        if sx == delib:
+                            self.comp_trust_up[comp[h]] += x
+                    elif c == ESCALATED:
+                        self.comp_sat_down[comp[h]] += x
+                        if k:  # like a household's own case: trust suffers only if the community knew
+                            self.comp_trust_down[comp[h]] += x
+            own = [t != PUBLIC for t in ctype]
+            hh = hh[own]
+            code, slot, known, genuine = ([v for v, o in zip(col, own) if o] for col in (code, slot, known, genuine))
         # trust moves only where the community knew of the case; a settlement raises it
         # only where the community's own organisations (not the firm) settled it
-        impact = self.impact_table.take(code, axis=1)  # satisfaction, trust
-        impact[1] *= np.where(genuine, self.slots.community[slot], known)
-        Resident.feel(self, hh, genuine, impact)
+        sat, trust, community = self.impact_lists[0], self.impact_lists[1], self.slots.community_list
+        impact = np.array([[sat[c] for c in code],
+                           [trust[c] * (community[sx] if g else k) for c, sx, g, k in zip(code, slot, genuine, known)]])
+        Resident.feel(self, hh, np.array(genuine, bool), impact)
 
     # ---- property firms leaving --------------------------------------------------------------------
     def firm_leaves(self, firm: PropertyFirm) -> None:
@@ -597,7 +622,7 @@ class GovernanceModel(mesa.Model):
         self.set_property_route(comp)
         cb, sl = self.cases, self.slots
         mine = (cb.slot == firm.slot).nonzero()[0]
-        self.assign_cases(mine, np.full(len(mine), sl.courtyard if self_govern else sl.committee, np.int32))
+        self.assign_cases(mine, [sl.courtyard if self_govern else sl.committee] * len(mine))
         firm.remove()
 
 

@@ -88,9 +88,14 @@ class Slots:
             mine = [self.so0 + i for i, t in enumerate(so_types) if t == ct]
             if mine:
                 self.so_first[ct], self.so_count[ct] = mine[0], len(mine)
-        self.so_last = self.so_first + self.so_count - 1
-        # referable_to_so[slot, type]: could a social organisation take this case instead?
-        self.referable_to_so = self.referable[:, None] & (self.so_count > 0)[None, :]
+        # as lists, for case-by-case decisions (PartyOrganisation.refer)
+        self.kind_list = self.kind.tolist()
+        self.staff_list = self.staff.tolist()
+        self.community_list = self.community.tolist()
+        self.so_first_list = self.so_first.tolist()
+        self.so_last_list = (self.so_first + self.so_count - 1).tolist()
+        # referable_to_so[slot][type]: could a social organisation take this case instead?
+        self.referable_to_so_list = (self.referable[:, None] & (self.so_count > 0)[None, :]).tolist()
         order = sorted(range(len(so_types)), key=lambda i: so_types[i])
         if order != list(range(len(so_types))):
             raise ValueError("social organisations must be grouped by service type")

@@ -157,10 +157,11 @@ class CaseBook:
         self._views()
 
     # ---- becoming known -------------------------------------------------------------
-    def make_known(self, idx: np.ndarray, channel: np.ndarray, week: int) -> None:
-        """Latent cases at idx come to the community's knowledge, each by its channel."""
+    def make_known(self, idx: np.ndarray, channels: list[int], week: int) -> None:
+        """Latent cases at idx come to the community's knowledge (`channels`: how many
+        by each Channel)."""
         self.state[idx] = KNOWN
-        self.known_by += np.bincount(channel, minlength=len(Channel))
+        self.known_by += channels
         self.weeks_to_known += int(week * len(idx) - self.created[idx].sum())
 
     def assign(self, idx: np.ndarray, slots: np.ndarray, fit: np.ndarray, week: int) -> None:

@@ -420,13 +420,18 @@ class GovernanceModel(mesa.Model):
         unreported = 1.0 - p_report
         known = (u < p_report + unreported * p_find).nonzero()[0]
         if len(known):
-            # given the case came to light, where u falls tells the channel
-            u, p_report, a, b = u[known], p_report[known], a[known], b[known]
-            v = (u - p_report) / np.maximum(unreported[known], 1e-12)  # uniform on [0, p_find)
-            channel = 1 + (v >= a).view(np.int8) + (v >= b).view(np.int8)  # patrol, volunteer, outreach
-            channel[u < p_report] = Channel.REPORTED
+            # given the case came to light, where u falls tells the channel (case by
+            # case: a few tens a week)
+            channels = [0] * len(Channel)
+            for ui, pi, ai, bi in zip(u[known].tolist(), p_report[known].tolist(), a[known].tolist(),
+                                      b[known].tolist()):
+                if ui < pi:
+                    channels[Channel.REPORTED] += 1
+                else:
+                    v = (ui - pi) / max(1.0 - pi, 1e-12)  # uniform on [0, p_find)
+                    channels[1 + (v >= ai) + (v >= bi)] += 1  # patrol, volunteer, outreach
             known = latent[known]
-            cb.make_known(known, channel, self.week)
+            cb.make_known(known, channels, self.week)
         return known
 
     def outreach_chance(self, hh: np.ndarray) -> np.ndarray | float:

@@ -13,8 +13,9 @@ Capacity is shared like a processor: a slot with H hours and n cases each needin
 hours a week gives every case the share min(1, H / (n h)) of the attention it needs.
 Meetings have an agenda instead: hours = agenda items, h = 1.
 
-One extra slot, `none`, stands for "no handler" (latent and known cases): it has no
-time and no chance, so every open case can be looked up without masking.
+One extra slot, `none`, stands for "no handler" (latent, known and closed cases): it
+has no time (so no share of attention) and no chance, so every open case can be
+looked up without masking, and `slot == s` alone means "in hand at s".
 """
 
 from __future__ import annotations
@@ -73,7 +74,6 @@ class Slots:
         self.prob = np.zeros(self.n)              # weekly settlement chance at full attention
         self.staff = np.isin(self.kind, STAFF_KINDS)
         self.community = np.isin(self.kind, COMMUNITY_KINDS)
-        # indexable by slot -1 too (that is `none`)
         self.is_firm = self.kind == Kind.FIRM
         self.is_social_org = self.kind == Kind.SOCIAL_ORG
         self.is_meeting = np.isin(self.kind, (Kind.JOINT_MEETING, Kind.DELIBERATION))

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
-from scipy.special import expit
 
 from sim.cases import ESCALATED, CaseType
 
@@ -27,6 +26,10 @@ if TYPE_CHECKING:
 
 # a firm's service quality: what even a neglectful firm keeps up, plus effort
 QUALITY_FLOOR, QUALITY_SPAN = 0.2, 0.7
+
+def logistic(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
 
 def next_skill(m: GovernanceModel, k: float, floor: float, trained: float, settled: float) -> float:
     """A month of a worker's skill: it decays towards the floor, training closes the
@@ -111,7 +114,7 @@ class Resident(mesa.Agent):
             return
         quality = m.to_households(m.comp_quality)
         view = quality + m.owner_half * (m.satisfaction - quality)
-        p = expit(m.s.fee_sensitivity * (view - m.s.fee_threshold))
+        p = logistic(m.s.fee_sensitivity * (view - m.s.fee_threshold))
         paid = m.rng.random(m.n_households) < p
         m.comp_collection = m.compound_sum(paid) / m.comp_size
 

@@ -124,7 +124,9 @@ class Resident(mesa.Agent):
         an impact x moves a view the share |x| of the way to 1 where the outcome was
         good (x > 0), to 0 otherwise."""
         v = m.views.take(hh, axis=1)
-        m.views[:, hh] = v + impact * np.where(good, 1.0 - v, v)
+        new = v + impact * np.where(good, 1.0 - v, v)
+        m.satisfaction[hh], m.trust[hh] = new
+        m.note_satisfaction_change(hh, new[0] - v[0])
 
     @staticmethod
     def hear_how_cases_end(m: GovernanceModel) -> None:
@@ -178,6 +180,7 @@ class Resident(mesa.Agent):
         v += m.to_households(k * mean)
         m.comp_trust = mean[1]
         np.clip(v, 0.0, 1.0, out=v)
+        m.note_satisfaction_change()
         m.propensity *= 1.0 - m.trust_rate
         m.propensity += m.trust_rate * m.base_propensity
 

@@ -141,17 +141,18 @@ class CaseBook:
 
     def merge(self) -> None:
         """Drop the cases closed since the last merge and take in the new ones."""
-        keep = self.state != CLOSED
+        keep = (self.state != CLOSED).nonzero()[0]
         self.closed_since_merge = 0
         if self._pending:
             ints, reals, legal = zip(*self._pending)
-            self._ints = np.concatenate((self._ints[:, keep], *ints), axis=1)
-            self._reals = np.concatenate((self._reals[:, keep], *reals), axis=1)
-            self.legal = np.concatenate((self.legal[keep], *legal))
+            self._ints = np.concatenate((self._ints.take(keep, axis=1), *ints), axis=1)
+            self._reals = np.concatenate((self._reals.take(keep, axis=1), *reals), axis=1)
+            self.legal = np.concatenate((self.legal.take(keep), *legal))
             self._pending = []
             self._n_pending = [0] * N_TYPES
-        elif not keep.all():
-            self._ints, self._reals, self.legal = self._ints[:, keep], self._reals[:, keep], self.legal[keep]
+        elif len(keep) < len(self.legal):
+            self._ints, self._reals, self.legal = (self._ints.take(keep, axis=1), self._reals.take(keep, axis=1),
+                                                   self.legal.take(keep))
         else:
             return
         self._views()

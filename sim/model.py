@@ -107,6 +107,7 @@ class GovernanceModel(mesa.Model):
         self.hh_grid = np.arange(n) * g // n
         self.grid_size = np.bincount(self.hh_grid, minlength=g)
         self.group_code = group_codes(self.elderly, self.migrant, ~self.owner)
+        self.note_satisfaction_change()
         self.group_size = {"elderly": int(self.elderly.sum()), "migrant": int(self.migrant.sum()),
                            "renter": int((~self.owner).sum())}
         # nothing can observe a model still under construction, so the agent-added
@@ -292,6 +293,15 @@ class GovernanceModel(mesa.Model):
         fit[CaseType.NEIGHBOUR, Kind.COMMITTEE] = 0.5 * s.mediation_prob
         self.fit_table = fit.tolist()
 
+    def note_satisfaction_change(self, hh: np.ndarray | None = None, change: np.ndarray | None = None) -> None:
+        """Keep the satisfaction summed by household group (sim.outcomes.group_codes),
+        which the weekly outcomes read: adjusted by the change of households hh (each
+        once), or summed afresh."""
+        if hh is not None and len(set(hh.tolist())) == len(hh):
+            self.satisfaction_by_group += np.bincount(self.group_code[hh], weights=change, minlength=8)
+        else:
+            self.satisfaction_by_group = np.bincount(self.group_code, weights=self.satisfaction, minlength=8)
+
     def compound_sum(self, x: np.ndarray) -> np.ndarray:
         """Per compound, the sum of x over its households (along the last axis)."""
         return np.add.reduceat(x, self.comp_start, axis=-1, dtype=np.float64)
@@ -391,7 +401,7 @@ class GovernanceModel(mesa.Model):
 
     def case_rates(self, hh: np.ndarray) -> np.ndarray:
         """This month's weekly rate of each case type, for households hh."""
-        rates = self.static_rates[hh]
+        rates = self.static_rates.take(hh, axis=0)
         rates[:, CaseType.PROPERTY] = self.property_rate[self.hh_comp[hh]]
         return rates
 

@@ -74,8 +74,8 @@ def measure(m: GovernanceModel) -> np.ndarray:
     """Every outcome now, in the order of OUTCOMES.
 
     Called every recorded week, so it works on plain Python numbers: the counters
-    come out of numpy once, the three group means come from one weighted bincount
-    over the eight group combinations (no BLAS, which would start threads), and what
+    come out of numpy once, the group means come from the satisfaction the model keeps
+    summed over the eight group combinations (`note_satisfaction_change`), and what
     changes only monthly (fee collection) is read from the model. Open cases are
     created minus closed: the model checks that identity every week.
     """
@@ -92,7 +92,7 @@ def measure(m: GovernanceModel) -> np.ndarray:
     known = sum(known_by)
     legal = cb.legal_disputes_closed.tolist()
     n = m.n_households
-    s = np.bincount(m.group_code, weights=m.satisfaction, minlength=8).tolist()
+    s = m.satisfaction_by_group.tolist()
     g = m.group_size
     return np.array([
         _ratio(n_res, n_closed),

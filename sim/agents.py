@@ -374,7 +374,7 @@ class PartyOrganisation(mesa.Agent):
         hard_severity, simple_severity = s.hard_severity, s.simple_severity
         near = m.deliberation_near()
         out = []
-        for ti, si, hi, li, ui in zip(t, sev, hh, legal, u):
+        for ti, si, hi, li in zip(t, sev, hh, legal):
             if ti == NEIGHBOUR:
                 # simple ones stay with the grid worker, the rest go to mediation; hard
                 # ones to deliberation where a meeting is near
@@ -392,18 +392,20 @@ class PartyOrganisation(mesa.Agent):
                 slot = sl.deliberation  # deliberated if a meeting sits soon, else decided
             else:
                 slot = default[ti]  # needs: the legal advisor or the desk; public: committee
-            # three-social linkage: needs and mediation cases go to a social organisation
-            out.append(self.refer(ti, ui, slot))
-        return out
+            out.append(slot)
+        # three-social linkage: needs and mediation cases go to a social organisation
+        return self.refer(t, u, out)
 
-    def refer(self, t: int, u: float, fallback: int) -> int:
+    def refer(self, t: list[int], u: list[float], fallback: list[int]) -> list[int]:
         """With chance `three_social_linkage`, a case that a social organisation of its
         type could take (a need, or a dispute bound for mediation or the desk) goes to
-        one of them, picked at random."""
-        sl, link = self.model.slots, self.model.s.three_social_linkage
-        if u < link and sl.referable_to_so_list[fallback][t]:
-            # given u < link, u / link is uniform on [0, 1): it picks the organisation
-            return min(sl.so_first_list[t] + int(u * self.so_per_link[t]), sl.so_last_list[t])
+        one of them, picked at random. Changes and returns `fallback`."""
+        sl, link, per_link = self.model.slots, self.model.s.three_social_linkage, self.so_per_link
+        referable, first, last = sl.referable_to_so_list, sl.so_first_list, sl.so_last_list
+        for i, (ti, ui, x) in enumerate(zip(t, u, fallback)):
+            if ui < link and referable[x][ti]:
+                # given u < link, u / link is uniform on [0, 1): it picks the organisation
+                fallback[i] = min(first[ti] + int(ui * per_link[ti]), last[ti])
         return fallback
 
     def move_on(self) -> None:
@@ -421,8 +423,7 @@ class PartyOrganisation(mesa.Agent):
         m, cb, sl = self.model, self.model.cases, self.model.slots
         at_desk = (cb.slot == sl.desk).nonzero()[0]
         if len(at_desk) and m.s.three_social_linkage > 0:
-            new = [self.refer(t, u, sl.desk)
-                   for t, u in zip(cb.ctype[at_desk].tolist(), m.rng.random(len(at_desk)).tolist())]
+            new = self.refer(cb.ctype[at_desk].tolist(), m.rng.random(len(at_desk)).tolist(), [sl.desk] * len(at_desk))
             moved = [x != sl.desk for x in new]
             if any(moved):
                 m.assign_cases(at_desk[moved], [x for x in new if x != sl.desk])

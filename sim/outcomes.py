@@ -60,10 +60,6 @@ OUTCOME_BY_NAME = {o.name: o for o in OUTCOMES}
 NAN = float("nan")
 
 
-def _ratio(a: float, b: float) -> float:
-    return a / b if b > 0 else NAN
-
-
 def group_codes(elderly: np.ndarray, migrant: np.ndarray, renter: np.ndarray) -> np.ndarray:
     """Each household's combination of the groups outcomes are reported for (0..7):
     bit 0 elderly, bit 1 migrant, bit 2 renter."""
@@ -91,27 +87,29 @@ def measure(m: GovernanceModel) -> np.ndarray:
     known_by = cb.known_by.tolist()
     known = sum(known_by)
     legal = cb.legal_disputes_closed.tolist()
+    n_legal, pr_closed = sum(legal), sum(pr) - pr[0]
     n = m.n_households
     s = m.satisfaction_by_group.tolist()
     g = m.group_size
+    # (a ratio with a zero denominator is undefined: NaN)
     return np.array([
-        _ratio(n_res, n_closed),
-        _ratio(n_esc, n_closed),
-        _ratio(need_ab, need_closed),
-        _ratio(cb.weeks_to_resolution, n_res),
+        n_res / n_closed if n_closed else NAN,
+        n_esc / n_closed if n_closed else NAN,
+        need_ab / need_closed if need_closed else NAN,
+        cb.weeks_to_resolution / n_res if n_res else NAN,
         sum(s) / n,
         float(m.trust.sum()) / n,
         np.count_nonzero(m.last_participation > m.week - 52) / n,
-        _ratio(sum((s[1], s[3], s[5], s[7])), g["elderly"]),
-        _ratio(sum((s[2], s[3], s[6], s[7])), g["migrant"]),
-        _ratio(sum((s[4], s[5], s[6], s[7])), g["renter"]),
-        _ratio(d_res, d_closed),
-        _ratio(legal[Outcome.RESOLVED], sum(legal)),
-        _ratio(pr[Outcome.ESCALATED], sum(pr) - pr[0]),
-        _ratio(known - known_by[Channel.REPORTED], known),
-        _ratio(cb.weeks_to_known, known),
+        sum((s[1], s[3], s[5], s[7])) / g["elderly"] if g["elderly"] else NAN,
+        sum((s[2], s[3], s[6], s[7])) / g["migrant"] if g["migrant"] else NAN,
+        sum((s[4], s[5], s[6], s[7])) / g["renter"] if g["renter"] else NAN,
+        d_res / d_closed if d_closed else NAN,
+        legal[Outcome.RESOLVED] / n_legal if n_legal else NAN,
+        pr[Outcome.ESCALATED] / pr_closed if pr_closed else NAN,
+        (known - known_by[Channel.REPORTED]) / known if known else NAN,
+        cb.weeks_to_known / known if known else NAN,
         m.fee_collection,
-        _ratio(cb.recurrences, n_res),
+        cb.recurrences / n_res if n_res else NAN,
         float(len(m.firms)),
         float(created),
         float(n_res),

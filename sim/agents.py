@@ -27,10 +27,6 @@ if TYPE_CHECKING:
 # a firm's service quality: what even a neglectful firm keeps up, plus effort
 QUALITY_FLOOR, QUALITY_SPAN = 0.2, 0.7
 
-def logistic(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
-
-
 def next_skill(m: GovernanceModel, k: float, floor: float, trained: float, settled: float) -> float:
     """A month of a worker's skill: it decays towards the floor, training closes the
     share `trained` of the gap to full skill, and each case settled closes
@@ -112,11 +108,18 @@ class Resident(mesa.Agent):
         if not m.firms:
             m.comp_collection[:] = 0.0
             return
-        quality = m.to_households(m.comp_quality)
-        view = quality + m.owner_half * (m.satisfaction - quality)
-        p = logistic(m.s.fee_sensitivity * (view - m.s.fee_threshold))
-        paid = m.rng.random(m.n_households) < p
-        m.comp_collection = m.compound_sum(paid) / m.comp_size
+        # the chance to pay, 1 / (1 + e^-x), with x = sensitivity (view - threshold):
+        # paid where u (1 + e^-x) < 1
+        k, quality = m.s.fee_sensitivity, m.to_households(m.comp_quality)
+        x = m.satisfaction - quality
+        x *= m.owner_half
+        x += quality
+        x -= m.s.fee_threshold
+        x *= -k
+        np.exp(x, out=x)
+        x += 1.0
+        x *= m.rng.random(m.n_households)
+        m.comp_collection = m.compound_sum(x < 1.0) / m.comp_size
 
     @staticmethod
     def feel(m: GovernanceModel, hh: np.ndarray, good: np.ndarray, impact: np.ndarray) -> None:
@@ -132,15 +135,15 @@ class Resident(mesa.Agent):
     def hear_how_cases_end(m: GovernanceModel) -> None:
         """Monthly: word of how the compound's cases ended (resolved genuinely, or
         escalated, abandoned, settled only on paper) updates its half-year memory."""
-        if not m.closed_this_month:
+        hh, genuine = m.closed_households, m.closed_genuine
+        if not hh:
             return
-        hh, genuine = (np.concatenate(x) for x in zip(*m.closed_this_month))
-        genuine = genuine.astype(bool)
-        m.closed_this_month.clear()
-        comps = m.hh_comp[hh]
+        comps = m.hh_comp.take(hh)
         closed = np.bincount(comps, minlength=m.n_compounds)
         heard = closed > 0
         share = np.bincount(comps, weights=genuine, minlength=m.n_compounds)[heard] / closed[heard]
+        hh.clear()
+        genuine.clear()
         r = m.comp_responsiveness
         r[heard] += m.responsiveness_rate * (share - r[heard])
 
@@ -150,9 +153,10 @@ class Resident(mesa.Agent):
         towards what the living environment and a household's base trust warrant, and
         are pulled towards the compound's mean: what neighbours say.
 
-        Satisfaction and trust move together as the rows of m.views. The first two
-        steps are linear in the view, with coefficients per compound and a constant per
-        household, so they are composed and applied to every household at once."""
+        Satisfaction and trust move together as the rows of m.views. All three steps
+        are linear in the view, with coefficients per compound and a term per household
+        (the compound means after the first two follow from the means before), so they
+        are composed and applied to every household at once."""
         Resident.hear_how_cases_end(m)
         # what the environment warrants: property service, community facilities as far
         # as the household is included in their use (in m.view_target_household), and
@@ -160,24 +164,30 @@ class Resident(mesa.Agent):
         w = m.satisfaction_weights
         env = w[0] + w[1] * m.comp_quality + w[3] * m.comp_responsiveness
         # public matters: v += up (1 - v) - down v; then the drift: v += rate (target - v);
-        # composed: v (1 - up - down)(1 - rate) + up (1 - rate) + rate target
+        # composed: v -> v scale + shift + target, with scale = (1 - up - down)(1 - rate),
+        # shift = up (1 - rate) (+ rate env for satisfaction) per compound
         up, down = m.comp_public[:2], m.comp_public[2:]
         coef = m.view_coefficients  # rows: scale (satisfaction, trust), shift (satisfaction, trust)
-        np.subtract(1.0, up, out=coef[:2])
-        coef[:2] -= down
-        coef[:2] *= m.view_keep
-        np.multiply(up, m.view_keep, out=coef[2:])
-        coef[2] += m.view_rate * env
+        scale, shift = coef[:2], coef[2:]
+        np.subtract(1.0, up, out=scale)
+        scale -= down
+        scale *= m.view_keep
+        np.multiply(up, m.view_keep, out=shift)
+        shift[0] += m.view_rate * env
+        m.comp_public[:] = 0.0
+        # the neighbours' pull, v -> (1 - k) v + k mean, towards the compound means after
+        # that (scale mean + shift + mean target), folded into the same coefficients
+        v, k = m.views, m.neighbour_rate
+        mean = m.compound_sum(v) / m.comp_size
+        mean *= scale
+        mean += shift
+        mean += m.view_target_compound
+        coef *= 1.0 - k
+        shift += k * mean
         coef = m.to_households(coef)
-        v = m.views
         v *= coef[:2]
         v += coef[2:]
-        v += m.view_target_household
-        m.comp_public[:] = 0.0
-        mean = m.compound_sum(v) / m.comp_size
-        k = m.neighbour_rate
-        v *= 1.0 - k
-        v += m.to_households(k * mean)
+        v += m.view_target_pulled
         m.comp_trust = mean[1]
         np.clip(v, 0.0, 1.0, out=v)
         m.note_satisfaction_change()
@@ -480,13 +490,13 @@ class PropertyFirm(mesa.Agent):
         sup += s.joint_meeting_supervision if s.joint_meeting else 0.0
         self.supervision = min(1.0, sup)
         self.loss_months = 0
+        model.slots.hours[slot] = np.inf  # a firm answers every complaint it is given
         self.set_effort(0.6)
 
     def set_effort(self, effort: float) -> None:
         m = self.model
         self.effort = effort
         m.comp_quality[self.compound] = QUALITY_FLOOR + QUALITY_SPAN * effort
-        m.slots.hours[self.slot] = np.inf
         m.slots.prob[self.slot] = m.s.firm_response_prob * effort
 
     def review_month(self) -> None:

@@ -141,7 +141,8 @@ class GovernanceModel(mesa.Model):
         self.comp_responsiveness = np.full(c, s.initial_responsiveness)
         # the month's closures (households, and whether settled genuinely), told per
         # compound at the month's end
-        self.closed_this_month: list[tuple[np.ndarray, list[bool]]] = []
+        self.closed_households: list[int] = []
+        self.closed_genuine: list[bool] = []
 
     def init_constants(self) -> None:
         """Derived constants of the processes, computed once per run."""
@@ -179,6 +180,10 @@ class GovernanceModel(mesa.Model):
         self.owner_half = 0.5 * self.owner  # an owner's view of the service is half their own satisfaction
         self.responsiveness_rate = min(1.0, WEEKS_PER_MONTH / s.responsiveness_memory_weeks)
         self.neighbour_rate = min(1.0, WEEKS_PER_MONTH * s.neighbour_influence)
+        # (Resident.update_views) the per-household target's compound means, and its
+        # part after the neighbours' pull
+        self.view_target_compound = self.compound_sum(self.view_target_household) / self.comp_size
+        self.view_target_pulled = (1.0 - self.neighbour_rate) * self.view_target_household
         self.training_interval_weeks = max(WEEKS_PER_MONTH, round(s.training_interval_years * WEEKS_PER_YEAR))
         self.skill_floor = s.skill_floor
         self.professional_bonus = s.professional_skill_bonus
@@ -396,7 +401,7 @@ class GovernanceModel(mesa.Model):
             yard = self.comp_mode == self.SELF_GOVERNED
             q[yard] = np.minimum(1.0, s.unmanaged_quality + 0.5 * self.comp_trust[yard])
         self.property_rate = (s.rate_property_dispute + s.rate_property_dispute_poor_service * (1.0 - q)) / WEEKS_PER_YEAR
-        self.rate_cumulative = np.cumsum(self.static_rate_sum + self.property_rate[self.hh_comp])
+        self.rate_cumulative = np.cumsum(self.static_rate_sum + self.to_households(self.property_rate))
         self.rate_total = float(self.rate_cumulative[-1])
 
     def case_rates(self, hh: np.ndarray) -> np.ndarray:
@@ -598,7 +603,8 @@ class GovernanceModel(mesa.Model):
         if genuine is None:
             genuine = [c == GENUINE for c in code]
         hh, known = cb.close(idx, ctype, [OUTCOME_OF_CODE[c] for c in code], self.week)
-        self.closed_this_month.append((hh, genuine))
+        self.closed_households.extend(hh.tolist())
+        self.closed_genuine.extend(genuine)
         if PUBLIC in ctype:
             comp, x = self.hh_comp_list, 0.3 * self.s.case_outcome_impact
             delib = self.slots.deliberation

@@ -19,7 +19,6 @@ import numpy as np
 
 from sim.cases import ESCALATED, CaseType
 
-WEEKS_PER_YEAR, WEEKS_PER_MONTH = 52, 4  # a month is four weeks (13 a year)
 NEIGHBOUR, PROPERTY, PUBLIC = int(CaseType.NEIGHBOUR), int(CaseType.PROPERTY), int(CaseType.PUBLIC)
 
 if TYPE_CHECKING:
@@ -95,21 +94,10 @@ class Resident(mesa.Agent):
 
     @staticmethod
     def took_part(m: GovernanceModel, who: np.ndarray, trust_gain: float) -> None:
-        """Taking part builds the habit of taking part, and some trust. (Each household
-        in `who` once.)"""
-        previous = m.last_participation[who]
-        counted = previous[previous > m.week - WEEKS_PER_YEAR]  # took part within the year already
-        if len(counted):
-            weeks, counts = np.unique(counted, return_counts=True)
-            for w, c in zip(weeks.tolist(), counts.tolist()):
-                m.participation_by_week[w] -= c
-        m.participating += len(who) - len(counted)
-        m.participation_by_week[m.week] = m.participation_by_week.get(m.week, 0) + len(who)
+        """Taking part builds the habit of taking part, and some trust."""
         m.last_participation[who] = m.week
         m.propensity[who] += m.s.participation_habit * (1.0 - m.propensity[who])
-        gain = trust_gain * (1.0 - m.trust[who])
-        m.trust[who] += gain
-        m.trust_total += float(gain.sum())
+        m.trust[who] += trust_gain * (1.0 - m.trust[who])
 
     @staticmethod
     def pay_fees(m: GovernanceModel) -> None:
@@ -141,7 +129,7 @@ class Resident(mesa.Agent):
         v = m.views.take(hh, axis=1)
         new = v + impact * np.where(good, 1.0 - v, v)
         m.satisfaction[hh], m.trust[hh] = new
-        m.note_view_change(hh, new - v)
+        m.note_satisfaction_change(hh, new[0] - v[0])
 
     @staticmethod
     def hear_how_cases_end(m: GovernanceModel) -> None:
@@ -202,7 +190,7 @@ class Resident(mesa.Agent):
         v += m.view_target_pulled
         m.comp_trust = mean[1]
         np.clip(v, 0.0, 1.0, out=v)
-        m.note_view_change()
+        m.note_satisfaction_change()
         m.propensity *= 1.0 - m.trust_rate
         m.propensity += m.trust_rate * m.base_propensity
 

@@ -16,14 +16,15 @@ import mesa
 import numpy as np
 from mesa.experimental.scenarios import Scenario
 
-from sim.agents import (WEEKS_PER_MONTH, WEEKS_PER_YEAR, GridWorker, PartyOrganisation, PropertyFirm, Resident,
-                        SocialOrganisation)
+from sim.agents import GridWorker, PartyOrganisation, PropertyFirm, Resident, SocialOrganisation
 from sim.cases import (CLOSED, ESCALATED, GENUINE, IS_DISPUTE, LATENT, NOMINAL, OUTCOME_OF_CODE,
                        CaseBook, CaseType, Channel)
 from sim.levers import resolve
 from sim.outcomes import group_codes
 from sim.slots import Kind, Slots
 
+WEEKS_PER_YEAR = 52
+WEEKS_PER_MONTH = 4
 PUBLIC = int(CaseType.PUBLIC)
 
 # What each ending (GENUINE, ESCALATED, ABANDONED, NOMINAL) does to the household's views, in units of case_outcome_impact:
@@ -106,13 +107,7 @@ class GovernanceModel(mesa.Model):
         self.hh_grid = np.arange(n) * g // n
         self.grid_size = np.bincount(self.hh_grid, minlength=g)
         self.group_code = group_codes(self.elderly, self.migrant, ~self.owner)
-        self.note_view_change()
-        # households that took part in the last 52 weeks (an outcome): how many, and how
-        # many of them last took part in each week of that window (Resident.took_part)
-        window = self.last_participation[self.last_participation > -WEEKS_PER_YEAR]
-        weeks, counts = np.unique(window, return_counts=True)
-        self.participation_by_week = dict(zip(weeks.tolist(), counts.tolist()))
-        self.participating = len(window)
+        self.note_satisfaction_change()
         self.group_size = {"elderly": int(self.elderly.sum()), "migrant": int(self.migrant.sum()),
                            "renter": int((~self.owner).sum())}
         # nothing can observe a model still under construction, so the agent-added
@@ -303,16 +298,14 @@ class GovernanceModel(mesa.Model):
         fit[CaseType.NEIGHBOUR, Kind.COMMITTEE] = 0.5 * s.mediation_prob
         self.fit_table = fit.tolist()
 
-    def note_view_change(self, hh: np.ndarray | None = None, change: np.ndarray | None = None) -> None:
-        """Keep satisfaction summed by household group (sim.outcomes.group_codes) and
-        trust summed, which the weekly outcomes read: adjusted by the change (rows
-        satisfaction, trust) of households hh (each once), or summed afresh."""
+    def note_satisfaction_change(self, hh: np.ndarray | None = None, change: np.ndarray | None = None) -> None:
+        """Keep the satisfaction summed by household group (sim.outcomes.group_codes),
+        which the weekly outcomes read: adjusted by the change of households hh (each
+        once), or summed afresh."""
         if hh is not None and len(set(hh.tolist())) == len(hh):
-            self.satisfaction_by_group += np.bincount(self.group_code[hh], weights=change[0], minlength=8)
-            self.trust_total += float(change[1].sum())
+            self.satisfaction_by_group += np.bincount(self.group_code[hh], weights=change, minlength=8)
         else:
             self.satisfaction_by_group = np.bincount(self.group_code, weights=self.satisfaction, minlength=8)
-            self.trust_total = float(self.trust.sum())
 
     def compound_sum(self, x: np.ndarray) -> np.ndarray:
         """Per compound, the sum of x over its households (along the last axis)."""
@@ -346,8 +339,6 @@ class GovernanceModel(mesa.Model):
     def step(self) -> None:
         cb = self.cases
         self.week = self.steps
-        # those who last took part 52 weeks ago leave the year's participants
-        self.participating -= self.participation_by_week.pop(self.week - WEEKS_PER_YEAR, 0)
         Resident.raise_cases(self)
         cb.merge()
         self.party.plan_week()

@@ -70,8 +70,8 @@ def measure(m: GovernanceModel) -> np.ndarray:
     """Every outcome now, in the order of OUTCOMES.
 
     Called every recorded week, so it works on plain Python numbers: the counters
-    come out of numpy once, the household means come from the sums and counts the
-    model keeps up to date (`note_view_change`, `Resident.took_part`), and what
+    come out of numpy once, the group means come from the satisfaction the model keeps
+    summed over the eight group combinations (`note_satisfaction_change`), and what
     changes only monthly (fee collection) is read from the model. Open cases are
     created minus closed: the model checks that identity every week.
     """
@@ -98,8 +98,8 @@ def measure(m: GovernanceModel) -> np.ndarray:
         need_ab / need_closed if need_closed else NAN,
         cb.weeks_to_resolution / n_res if n_res else NAN,
         sum(s) / n,
-        m.trust_total / n,
-        m.participating / n,
+        float(m.trust.sum()) / n,
+        np.count_nonzero(m.last_participation > m.week - 52) / n,
         sum((s[1], s[3], s[5], s[7])) / g["elderly"] if g["elderly"] else NAN,
         sum((s[2], s[3], s[6], s[7])) / g["migrant"] if g["migrant"] else NAN,
         sum((s[4], s[5], s[6], s[7])) / g["renter"] if g["renter"] else NAN,

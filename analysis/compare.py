@@ -46,10 +46,11 @@ from analysis.summary import HEADLINE, outcome_table
 from sim.errors import InputError, closest, unknown_key
 from sim.levers import LEVERS
 from sim.outcomes import OUTCOME_BY_NAME, OUTCOME_NAMES
+from sim.run import DEFAULT_SEED
 
 N_RESAMPLES = 9999
 CONFIDENCE = 0.95
-SEED = 20180409
+SEED = DEFAULT_SEED  # of the bootstrap
 BANDS = (0.5, 0.9)
 HOUSEHOLD_GROUPS = {"all households": "satisfaction", "elderly": "satisfaction_elderly",
                     "migrant": "satisfaction_migrant", "renter": "satisfaction_renter"}

@@ -49,14 +49,13 @@ from analysis import sensitivity as sa
 from sim.errors import InputError, show, unknown_key
 from sim.levers import LEVER_BY_NAME, Lever
 from sim.outcomes import OUTCOME_NAMES
-from sim.run import DEFAULT_WEEKS
+from sim.run import DEFAULT_SEED, DEFAULT_WEEKS
 from sim.scenario import Scenario, load_referenced, read_toml
 
 KEYS = ("name", "description", "method", "scenario", "weeks", "n", "replicates", "seed",
         "common_random_numbers", "outcomes", "levers", "bounds", "options")
 REQUIRED = ("method", "n", "outcomes", "levers")
 DEFAULT_SCENARIO = "sichuan-2020"
-DEFAULT_SEED = 20180409
 DEFAULT_REPLICATES = 2
 
 

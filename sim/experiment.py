@@ -43,11 +43,10 @@ from sim import design
 from sim.errors import InputError, closest, show, unknown_key
 from sim.levers import LEVER_BY_NAME, Lever, lever, resolve
 from sim.plan import LeverValues, Plan, Point
-from sim.run import DEFAULT_WEEKS
+from sim.run import DEFAULT_SEED, DEFAULT_WEEKS
 from sim.scenario import SCENARIO_DIR, Scenario, load_referenced, read_toml
 
 EXPERIMENT_DIR = SCENARIO_DIR / "experiments"
-DEFAULT_SEED = 20180409  # the day the Implementation Opinions were issued (as `govsim run`)
 TOP_LEVEL = ("name", "description", "scenario", "scenarios", "seed", "replicates", "weeks", "timeseries",
              "common_random_numbers", "levers", "design", "vary")
 DESIGN_KEYS = {"grid": ("kind",), "lhs": ("kind", "n"), "sobol": ("kind", "n"), "list": ("kind", "file", "rows")}

@@ -17,6 +17,7 @@ from sim.model import GovernanceModel
 from sim.outcomes import OUTCOME_NAMES, measure
 
 DEFAULT_WEEKS = 156  # 2018 to 2020, the policy's first target year
+DEFAULT_SEED = 20180409  # master seed of studies and experiments: the day the Implementation Opinions were issued
 
 
 @dataclass(frozen=True)

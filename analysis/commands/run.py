@@ -13,6 +13,7 @@ from sim.errors import InputError
 from sim.execute import execute
 from sim.plan import Plan, Point
 from sim.provenance import provenance
+from sim.run import DEFAULT_SEED
 from sim.scenario import load
 from sim.store import Store, read_runs
 
@@ -20,7 +21,6 @@ NAME = "run"
 HELP = "run scenarios (default: the study baseline-2017 vs sichuan-2020) and write a results directory"
 ORDER = 10
 DEFAULT_STUDY = ("baseline-2017", "sichuan-2020")
-DEFAULT_SEED = 20180409  # the day the Implementation Opinions were issued
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -200,8 +200,8 @@ class GridWorker(mesa.Agent):
     """A full-time grid worker: patrols a grid, mediates simple disputes, refers the rest.
 
     Each worker learns for itself (monthly); the weekly patrol plans, the same
-    arithmetic for every worker, are made for all of them at once (`plan_patrols`)
-    over arrays the model owns, indexed by grid."""
+    arithmetic for every worker, are made in one pass over the workers
+    (`plan_patrols`), in per-grid lists the model owns."""
 
     def __init__(self, model: GovernanceModel, grid: int, slot: int, households: int,
                  professional: bool, skill: float, phase: int) -> None:
@@ -379,7 +379,7 @@ class PartyOrganisation(mesa.Agent):
         """Who handles what (clauses 六, 七, 十, 十一, 十五), case by case; u is the
         uniform draw that `refer` uses."""
         m, s, sl = self.model, self.model.s, self.model.slots
-        default, grid_slot, comp = m.default_route_list, m.grid_slot_of_household, m.hh_comp_list
+        default, grid_slot, comp = m.default_route, m.grid_slot_of_household, m.hh_comp_list
         property_route = m.comp_property_route
         hard_severity, simple_severity = s.hard_severity, s.simple_severity
         near = m.deliberation_near()

@@ -124,8 +124,6 @@ class GovernanceModel(mesa.Model):
         oc[rng.permutation(np.flatnonzero(managed))[:round(s.owners_committee_share * managed.sum())]] = True
         unmanaged_mode = self.SELF_GOVERNED if s.courtyard_self_governance else self.UNMANAGED
         self.comp_mode = np.where(managed, self.MANAGED, unmanaged_mode)
-        self.comp_managed_size = self.comp_size * managed  # households in managed compounds
-        self.managed_households = float(self.comp_managed_size.sum())
         self.comp_oc = oc
         self.comp_firm = np.where(managed, np.cumsum(managed) - 1, -1)
         self.comp_quality = np.full(c, s.unmanaged_quality)
@@ -217,9 +215,8 @@ class GovernanceModel(mesa.Model):
         self.settled_this_month: list[int] = []  # slots of this month's genuine settlements
         self.settled_list = [0] * sl.n
         self.staff_nominal = np.where(sl.staff, 1.0 / (1.0 - self.nominal_share), 1.0)
-        self.grid_slots = np.arange(sl.grid0, sl.grid0 + self.n_grids)
         self.grid_slot_range = slice(sl.grid0, sl.grid0 + self.n_grids)
-        self.grid_slot_of_household = self.grid_slots[self.hh_grid].tolist()
+        self.grid_slot_of_household = (sl.grid0 + self.hh_grid).tolist()
         # what work_cases needs per handler slot (refreshed weekly; the last row is
         # fixed: 1 for the `none` slot) and per case type (fixed)
         self.slot_table = np.zeros((4, sl.n))
@@ -227,7 +224,7 @@ class GovernanceModel(mesa.Model):
         self.attention_effect = np.array([[0.5], [1.0]])  # on escalation, on abandonment
         self.type_table = np.stack((self.escalation_by_type, self.abandon_by_type,
                                     s.severity_growth_week * IS_DISPUTE))
-        sl.case_hours[self.grid_slots] = s.grid_case_hours
+        sl.case_hours[self.grid_slot_range] = s.grid_case_hours
         # per grid (GridWorker.plan_patrols): households, the chance a visit finds a
         # latent case, this week's coverage and chances of finding a case (rows: by the
         # patrol, by the patrol or a volunteer)
@@ -257,7 +254,7 @@ class GovernanceModel(mesa.Model):
             firm = PropertyFirm(self, int(comp), sl.firm0 + int(self.comp_firm[comp]), bool(self.comp_oc[comp]))
             self.comp_supervision[comp] = firm.supervision
         # where each case type goes when nothing more specific applies
-        self.default_route = np.full(len(CaseType), sl.desk, np.int32)
+        self.default_route = [sl.desk] * len(CaseType)
         # without people's mediators the residents' committee mediates itself
         self.default_route[CaseType.NEIGHBOUR] = sl.mediation if s.mediators_per_1000_households > 0 else sl.committee
         self.default_route[CaseType.PROPERTY] = sl.committee
@@ -267,7 +264,6 @@ class GovernanceModel(mesa.Model):
         # comp_property_route[compound, severe]: property disputes go to the firm, or
         # when severe to the joint meeting (or the committee); to the courtyard council
         # where the compound governs itself; to the committee where nobody manages it
-        self.default_route_list = self.default_route.tolist()
         self.comp_property_route = [[sl.committee, sl.committee] for _ in range(self.n_compounds)]
         for c in range(self.n_compounds):
             self.set_property_route(c)
@@ -370,8 +366,10 @@ class GovernanceModel(mesa.Model):
     def start_month(self) -> None:
         """Plans and rates for the coming month (and the fee collection of the month
         that ended, which the outcomes report)."""
-        self.fee_collection = float((self.comp_collection * self.comp_managed_size).sum()) / \
-            self.managed_households if self.managed_households else float("nan")
+        managed = self.comp_size * (self.comp_firm >= 0)  # households in managed compounds
+        self.managed_households = float(managed.sum())
+        self.fee_collection = float((self.comp_collection * managed).sum()) / self.managed_households \
+            if self.managed_households else float("nan")
         self.party.plan_month()
         self.party.reconsider_waiting_needs()
         self.update_case_rates()
@@ -636,8 +634,6 @@ class GovernanceModel(mesa.Model):
         self_govern = bool(self.s.courtyard_self_governance)
         self.comp_mode[comp] = self.SELF_GOVERNED if self_govern else self.UNMANAGED
         self.comp_firm[comp] = -1
-        self.managed_households -= self.comp_managed_size[comp]
-        self.comp_managed_size[comp] = 0.0
         self.comp_collection[comp] = 0.0
         self.comp_supervision[comp] = self.s.residents_committee_supervision
         self.set_property_route(comp)

@@ -31,7 +31,7 @@ from analysis.compare import Comparison
 from analysis.style import figure_style
 from sim.errors import InputError
 from sim.outcomes import OUTCOME_BY_NAME
-from sim.store import write_atomic
+from sim.engine.store import write_atomic
 
 REPORT = "report.html"
 

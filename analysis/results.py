@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from sim.errors import InputError
-from sim.store import read_manifest, read_runs, read_timeseries
+from sim.engine.store import read_manifest, read_runs, read_timeseries
 
 
 @dataclass

@@ -22,7 +22,7 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from sim.outcomes import OUTCOME_BY_NAME
-from sim.store import write_atomic
+from sim.engine.store import write_atomic
 
 # Okabe & Ito (2008), "Color Universal Design"; yellow left out (too light on white).
 # Order alternates dark and light so that two or three scenarios differ in greyscale too.

@@ -38,12 +38,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from sim.execute import available_cores, execute  # noqa: E402
+from sim.engine.execute import available_cores, execute  # noqa: E402
 from sim.levers import resolve  # noqa: E402
-from sim.plan import Plan, Point  # noqa: E402
+from sim.engine.plan import Plan, Point  # noqa: E402
 from sim.run import run  # noqa: E402
 from sim.scenario import load  # noqa: E402
-from sim.store import Store, read_runs  # noqa: E402
+from sim.engine.store import Store, read_runs  # noqa: E402
 
 
 def plan_of(levers: dict, n: int, weeks: int, every: int) -> Plan:

@@ -1,6 +1,6 @@
 """Results stores with planted numbers, for tests of comparisons, figures and reports.
 
-A store here has the exact format `govsim run` writes (sim.store), but its outcomes
+A store here has the exact format `govsim run` writes (sim.engine.store), but its outcomes
 are drawn from known distributions instead of simulated, so tests can check
 statistics against the truth and run in milliseconds.
 """
@@ -16,9 +16,9 @@ import pyarrow as pa
 
 from sim.levers import resolve
 from sim.outcomes import OUTCOME_NAMES
-from sim.plan import Plan, Point
-from sim.provenance import provenance
-from sim.store import RUNS_SCHEMA, TIMESERIES_SCHEMA, Store
+from sim.engine.plan import Plan, Point
+from sim.engine.provenance import provenance
+from sim.engine.store import RUNS_SCHEMA, TIMESERIES_SCHEMA, Store
 
 # outcome value of a run: f(point_id, replicate, rng) -> {outcome: value}; the rest get defaults
 Values = Callable[[int, int, np.random.Generator], Mapping[str, float]]

@@ -17,7 +17,7 @@ import pytest
 
 import analysis
 from analysis.cli import build_parser
-from sim.store import RUNS, read_runs
+from sim.engine.store import RUNS, read_runs
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

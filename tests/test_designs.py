@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import design
+from sim.engine import design
 from sim.errors import InputError
-from sim.experiment import load_experiment
+from sim.engine.experiment import load_experiment
 from sim.levers import LEVER_BY_NAME, resolve
-from sim.plan import LeverValues, Plan, Point, parse_shard
+from sim.engine.plan import LeverValues, Plan, Point, parse_shard
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.plan import run_seed
+from sim.engine.plan import run_seed
 from sim.run import run
 from sim.scenario import load
 

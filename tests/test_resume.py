@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 
 import analysis
-import sim.execute
-import sim.merge
-from sim.store import RUNS, TIMESERIES, part_names, read_runs
+import sim.engine.execute
+import sim.engine.merge
+from sim.engine.store import RUNS, TIMESERIES, part_names, read_runs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -112,7 +112,7 @@ def test_resuming_a_changed_experiment_is_refused(govsim, tmp_path, experiment):
 
 def test_failing_runs_are_recorded_and_retried(govsim, tmp_path, experiment, monkeypatch):
     experiment.write_text(EXPERIMENT.replace("replicates = 10", "replicates = 2"))
-    real_run = sim.execute.run
+    real_run = sim.engine.execute.run
     doomed = set()
 
     def flaky_run(levers, seed, **kw):
@@ -121,7 +121,7 @@ def test_failing_runs_are_recorded_and_retried(govsim, tmp_path, experiment, mon
             raise FloatingPointError(f"planted failure for seed {seed}")
         return real_run(levers, seed=seed, **kw)
 
-    monkeypatch.setattr(sim.execute, "run", flaky_run)
+    monkeypatch.setattr(sim.engine.execute, "run", flaky_run)
     status, out, err = govsim("sweep", "exp.toml", "--out", "f", "--backend", "serial")
     assert status == 1 and "runs failed" in err and "--retry-failed" in err
     runs = read_runs(tmp_path / "f")
@@ -133,7 +133,7 @@ def test_failing_runs_are_recorded_and_retried(govsim, tmp_path, experiment, mon
     # a plain resume leaves them; --retry-failed reruns exactly them
     status, out, _ = govsim("sweep", "exp.toml", "--out", "f", "--resume", "--backend", "serial")
     assert "nothing to do" in out
-    monkeypatch.setattr(sim.execute, "run", real_run)
+    monkeypatch.setattr(sim.engine.execute, "run", real_run)
     status, out, err = govsim("sweep", "exp.toml", "--out", "f", "--retry-failed", "--backend", "serial")
     assert status == 0, err
     assert f"{len(failed)} runs done (0 failed), {12 - len(failed)} already in the store" in out
@@ -157,8 +157,8 @@ def test_an_interrupted_merge_loses_and_duplicates_nothing(govsim, tmp_path, exp
         pass
 
     if crash_at == "writing the merged runs part":
-        real = sim.merge.write_new
-        monkeypatch.setattr(sim.merge, "write_new",
+        real = sim.engine.merge.write_new
+        monkeypatch.setattr(sim.engine.merge, "write_new",
                             lambda path, write: (_ for _ in ()).throw(Crash()) if path.parent.name == RUNS
                             else real(path, write))
     else:
@@ -171,7 +171,7 @@ def test_an_interrupted_merge_loses_and_duplicates_nothing(govsim, tmp_path, exp
             return real_unlink(self, missing_ok=missing_ok)
         monkeypatch.setattr(Path, "unlink", unlink)
     with pytest.raises(Crash):
-        sim.merge.merge(store, part_rows=4)
+        sim.engine.merge.merge(store, part_rows=4)
     monkeypatch.undo()
 
     # every reader still sees each run once, with the same values
@@ -190,13 +190,13 @@ def test_an_interrupted_merge_loses_and_duplicates_nothing(govsim, tmp_path, exp
     final = analysis.load(store)
     pd.testing.assert_frame_equal(final.runs, reference_runs)
     pd.testing.assert_frame_equal(final.timeseries, reference_ts)
-    assert not (store / sim.merge.LOCK).exists()
+    assert not (store / sim.engine.merge.LOCK).exists()
 
 
 def test_merge_refuses_to_run_beside_another_but_not_after_a_dead_one(govsim, tmp_path, experiment):
     experiment.write_text(EXPERIMENT.replace("replicates = 10", "replicates = 1"))
     govsim("sweep", "exp.toml", "--out", "m", "--backend", "serial")
-    lock = tmp_path / "m" / sim.merge.LOCK
+    lock = tmp_path / "m" / sim.engine.merge.LOCK
     lock.write_text(f'{{"host": "elsewhere", "pid": {os.getpid()}}}')
     status, _, err = govsim("merge", "m")
     assert status == 2 and "another merge is running" in err and "m/.merge.lock" in err

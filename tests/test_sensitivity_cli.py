@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.sensitivity_file import read, to_lever
-from analysis.sensitivity_run import Converge, build_plan, design, plan_levels, sub_plan
-from sim.execute import execute
+from analysis.sensitivity.file import read, to_lever
+from analysis.sensitivity.run import Converge, build_plan, design, plan_levels, sub_plan
+from sim.engine.execute import execute
 from sim.levers import LEVER_BY_NAME
-from sim.provenance import provenance
-from sim.store import RUNS, Store
+from sim.engine.provenance import provenance
+from sim.engine.store import RUNS, Store
 
 SMALL = """
 method = "sobol"

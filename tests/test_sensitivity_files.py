@@ -78,7 +78,7 @@ def test_bad_analysis_file(govsim, tmp_path, what, old, new, fragments):
 
 
 def test_good_file_is_accepted_by_the_validator(tmp_path):
-    from analysis.sensitivity_file import read
+    from analysis.sensitivity.file import read
     f = tmp_path / "good.toml"
     f.write_text(GOOD)
     a = read(f)
@@ -105,7 +105,7 @@ def test_missing_file_and_bad_options(govsim, tmp_path):
 def test_shipped_examples_are_valid():
     from pathlib import Path
 
-    from analysis.sensitivity_file import read
+    from analysis.sensitivity.file import read
     from sim.levers import LEVER_BY_NAME
     root = Path(__file__).resolve().parent.parent / "scenarios" / "sensitivity"
     screening = read(root / "policy-screening.toml")

@@ -10,7 +10,7 @@ from sim.errors import InputError
 NAME = "merge"
 HELP = "consolidate a results directory's part files (e.g. after SLURM array shards) and report what it holds"
 ORDER = 22
-PART_ROWS = 100_000  # as sim.merge.PART_ROWS
+PART_ROWS = 100_000  # as sim.engine.merge.PART_ROWS
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -20,7 +20,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from sim.merge import merge
+    from sim.engine.merge import merge
 
     if args.part_rows < 1:
         raise InputError(f"must be at least 1, got {args.part_rows}", key="--part-rows")

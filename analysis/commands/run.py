@@ -10,12 +10,12 @@ from pathlib import Path
 from analysis.progress import ProgressReporter
 from analysis.summary import format_table, outcome_table
 from sim.errors import InputError
-from sim.execute import execute
-from sim.plan import Plan, Point
-from sim.provenance import provenance
+from sim.engine.execute import execute
+from sim.engine.plan import Plan, Point
+from sim.engine.provenance import provenance
 from sim.run import DEFAULT_SEED
 from sim.scenario import load
-from sim.store import Store, read_runs
+from sim.engine.store import Store, read_runs
 
 NAME = "run"
 HELP = "run scenarios (default: the study baseline-2017 vs sichuan-2020) and write a results directory"

@@ -61,8 +61,8 @@ def _check_args(args: argparse.Namespace) -> None:
 
 
 def _converge(args: argparse.Namespace, method: str):
-    from analysis import sensitivity as sa
-    from analysis.sensitivity_run import Converge
+    from analysis.sensitivity import methods as sa
+    from analysis.sensitivity.run import Converge
 
     if not args.converge:
         return None
@@ -80,12 +80,12 @@ def _converge(args: argparse.Namespace, method: str):
 def main(args: argparse.Namespace) -> int:
     from analysis.commands.run import fresh_directory
     from analysis.progress import ProgressReporter
-    from analysis.sensitivity_file import read
-    from analysis.sensitivity_output import write_outputs
-    from analysis.sensitivity_run import (AnalysisFailed, build_plan, design, format_report, plan_levels,
+    from analysis.sensitivity.file import read
+    from analysis.sensitivity.output import write_outputs
+    from analysis.sensitivity.run import (AnalysisFailed, build_plan, design, format_report, plan_levels,
                                           run_analysis)
-    from sim.provenance import provenance
-    from sim.store import Store
+    from sim.engine.provenance import provenance
+    from sim.engine.store import Store
 
     _check_args(args)
     analysis = read(args.analysis)

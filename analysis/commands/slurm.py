@@ -38,7 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from sim.experiment import load_experiment
+    from sim.engine.experiment import load_experiment
 
     experiment = load_experiment(args.experiment)
     runs = experiment.n_runs

@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING
 from sim.errors import InputError
 
 if TYPE_CHECKING:
-    from sim.experiment import Experiment
-    from sim.plan import Plan
+    from sim.engine.experiment import Experiment
+    from sim.engine.plan import Plan
 
 NAME = "sweep"
 HELP = "run an experiment file (grid, LHS, Sobol' or listed points × replicates) into a resumable results directory"
 DESCRIPTION = (HELP + ". Runs go to every local core (process), one core (serial) or a Dask cluster (dask); "
                "--shard I/N runs one slice for SLURM job arrays (see `govsim slurm`, `govsim merge`).")
 ORDER = 20
-BACKENDS = ("serial", "process", "dask")  # as sim.execute.BACKENDS; the model is imported only to run
+BACKENDS = ("serial", "process", "dask")  # as sim.engine.execute.BACKENDS; the model is imported only to run
 DRY_RUN_SAMPLES = 3
 # assumed parallel efficiency and start-up seconds per backend, from benchmarks/bench_sweep.py
 EFFICIENCY = {"serial": 1.0, "process": 0.9, "dask": 0.9}
@@ -49,10 +49,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from analysis.progress import ProgressReporter
-    from sim.execute import execute
-    from sim.experiment import load_experiment
-    from sim.provenance import provenance
-    from sim.store import Store
+    from sim.engine.execute import execute
+    from sim.engine.experiment import load_experiment
+    from sim.engine.provenance import provenance
+    from sim.engine.store import Store
 
     shard = check_arguments(args)
     experiment = load_experiment(args.experiment)
@@ -64,7 +64,7 @@ def main(args: argparse.Namespace) -> int:
     if args.dry_run:
         return dry_run(experiment, plan, shard, args, out)
     if args.backend == "dask" and args.scheduler:
-        from sim.dask_backend import check_reachable
+        from sim.engine.dask_backend import check_reachable
         check_reachable(args.scheduler)
     store = Store.open(out, plan, {**provenance(["govsim", *sys.argv[1:]]), "experiment": experiment.describe()},
                        overwrite=args.overwrite, resume=args.resume or args.retry_failed,
@@ -94,7 +94,7 @@ def main(args: argparse.Namespace) -> int:
 
 def check_arguments(args: argparse.Namespace) -> tuple[int, int]:
     """Every command-line value checked before anything is read, run or written."""
-    from sim.plan import parse_shard
+    from sim.engine.plan import parse_shard
 
     for name in ("workers", "chunk_size"):
         value = getattr(args, name)
@@ -109,7 +109,7 @@ def check_arguments(args: argparse.Namespace) -> tuple[int, int]:
         raise InputError("cannot be combined with --shard: every shard would erase the others' results",
                          key="--overwrite")
     if args.backend == "dask":
-        from sim.dask_backend import require_dask
+        from sim.engine.dask_backend import require_dask
         require_dask()
     return shard
 
@@ -125,9 +125,9 @@ def size_line(experiment: Experiment) -> str:
 
 def dry_run(experiment: Experiment, plan: Plan, shard: tuple[int, int], args: argparse.Namespace, out: Path) -> int:
     """The design's size, and the wall time it will take, from a few runs timed here."""
-    from sim.execute import run_chunk
-    from sim.plan import Task, run_seed
-    from sim.store import read_manifest, read_runs
+    from sim.engine.execute import run_chunk
+    from sim.engine.plan import Task, run_seed
+    from sim.engine.store import read_manifest, read_runs
 
     print(size_line(experiment))
     n = plan.shard_runs(shard)
@@ -163,10 +163,10 @@ def dry_run(experiment: Experiment, plan: Plan, shard: tuple[int, int], args: ar
 
 
 def _cluster_size(args: argparse.Namespace) -> int:
-    from sim.execute import available_cores
+    from sim.engine.execute import available_cores
 
     if args.backend == "dask" and args.scheduler:
-        from sim.dask_backend import check_reachable, client_for, cluster_threads
+        from sim.engine.dask_backend import check_reachable, client_for, cluster_threads
         check_reachable(args.scheduler)
         with client_for(args.scheduler, None) as client:
             return cluster_threads(client)

@@ -21,12 +21,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from analysis import sensitivity as sa
-from analysis import sensitivity_plots as plots
+from analysis.sensitivity import methods as sa
+from analysis.sensitivity import plots
 from analysis import style
-from analysis.sensitivity_run import Report
+from analysis.sensitivity.run import Report
 from sim.outcomes import OUTCOME_BY_NAME
-from sim.store import write_atomic, write_json, write_table
+from sim.engine.store import write_atomic, write_json, write_table
 
 
 def write_frame(stem: Path, df: pd.DataFrame, csv: bool = True) -> None:

@@ -15,7 +15,7 @@ without its runs part is an orphan from a crash and is removed on resume.
 
 Part names say who wrote them: `part-sNNN-MMMMMM` is chunk MMMMMM of shard NNN
 (an unsharded sweep is shard 0), `part-mGGGGGG-KKKKKK` is part KKKKKK of merge
-GGGGGG (`sim.merge`). Names are claimed with an exclusive link, so no two writers
+GGGGGG (`sim.engine.merge`). Names are claimed with an exclusive link, so no two writers
 (shards of one job array, a stray second process) can ever replace each other's
 part. Shards of one sweep may write into one directory at once: the first creates
 the manifest, the others check that it describes the same plan and join.
@@ -43,7 +43,7 @@ import pyarrow.parquet as pq
 from sim.errors import InputError
 from sim.levers import LEVERS
 from sim.outcomes import OUTCOME_NAMES
-from sim.plan import LeverValues, Plan
+from sim.engine.plan import LeverValues, Plan
 
 MANIFEST = "manifest.json"
 DESIGN = "design.parquet"

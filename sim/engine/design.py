@@ -4,7 +4,7 @@
 - `lhs`: a Latin hypercube of n points over numeric ranges (scipy.stats.qmc).
 - `sobol`: the first n points (n a power of two) of a scrambled Sobol' sequence
   (scipy.stats.qmc), whose balance properties hold only for powers of two.
-- `list`: rows given explicitly (inline or from a CSV file; see sim.experiment).
+- `list`: rows given explicitly (inline or from a CSV file; see sim.engine.experiment).
 
 Sampled designs draw points in the unit cube and map each coordinate u in [0, 1) to
 a lever: a float lever takes low + u (high - low); an integer lever takes

@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sim.errors import InputError
-from sim.store import MANIFEST, PART, RUNS, SHARDS, TIMESERIES, part_names, read_manifest, write_json, write_new
+from sim.engine.store import MANIFEST, PART, RUNS, SHARDS, TIMESERIES, part_names, read_manifest, write_json, write_new
 
 PART_ROWS = 100_000      # runs per merged part
 ORPHAN_AGE_S = 60        # a shard's timeseries part this old without its runs part is a crash's leftover

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis.sensitivity import DUMMY
+from analysis.sensitivity.methods import DUMMY
 from analysis.style import styled
 
 FILLS = ("0.25", "white", "0.65", "0.9")

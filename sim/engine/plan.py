@@ -1,7 +1,7 @@
 """What to run: points (full lever sets), replicates, seeds, weeks.
 
 A plan is the common currency of `govsim run`, `govsim sweep` and `govsim
-sensitivity`: each builds one and hands it to `sim.execute`. A run's identity is
+sensitivity`: each builds one and hands it to `sim.engine.execute`. A run's identity is
 `run_id = point_id * replicates + replicate`, and its seed derives from the master
 seed and that identity with numpy's SeedSequence — never from the order in which
 runs finish — so any backend, worker count or shard gives the same numbers.

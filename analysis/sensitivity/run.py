@@ -1,7 +1,7 @@
 """An analysis file through the experiment engine: design → plan → store → indices.
 
-The SALib design becomes a `sim.plan.Plan` whose point ids follow the design's row
-order, run by `sim.execute` into a `sim.store` directory, so every backend, worker
+The SALib design becomes a `sim.engine.plan.Plan` whose point ids follow the design's row
+order, run by `sim.engine.execute` into a `sim.engine.store` directory, so every backend, worker
 count and `--resume` works as for any other experiment. Indices are computed on each
 point's replicate mean; the share of that mean's variance that is run-to-run noise is
 reported beside them.
@@ -29,13 +29,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis import sensitivity as sa
-from analysis.sensitivity_file import Analysis
+from analysis.sensitivity import methods as sa
+from analysis.sensitivity.file import Analysis
 from sim.errors import InputError
-from sim.execute import execute
+from sim.engine.execute import execute
 from sim.levers import resolve
-from sim.plan import Plan, Point
-from sim.store import Store, read_runs
+from sim.engine.plan import Plan, Point
+from sim.engine.store import Store, read_runs
 
 MAX_LEVELS = 20
 

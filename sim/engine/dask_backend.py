@@ -26,8 +26,8 @@ from urllib.parse import urlsplit
 import pyarrow as pa
 
 from sim.errors import InputError
-from sim.execute import _attempts_of, available_cores, chunks, guided_chunks, run_chunk
-from sim.plan import Plan, Task
+from sim.engine.execute import _attempts_of, available_cores, chunks, guided_chunks, run_chunk
+from sim.engine.plan import Plan, Task
 
 if TYPE_CHECKING:
     from distributed import Client

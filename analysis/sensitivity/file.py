@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from analysis import sensitivity as sa
+from analysis.sensitivity import methods as sa
 from sim.errors import InputError, show, unknown_key
 from sim.levers import LEVER_BY_NAME, Lever
 from sim.outcomes import OUTCOME_NAMES

@@ -39,10 +39,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim import design
+from sim.engine import design
 from sim.errors import InputError, closest, show, unknown_key
 from sim.levers import LEVER_BY_NAME, Lever, lever, resolve
-from sim.plan import LeverValues, Plan, Point
+from sim.engine.plan import LeverValues, Plan, Point
 from sim.run import DEFAULT_SEED, DEFAULT_WEEKS
 from sim.scenario import SCENARIO_DIR, Scenario, load_referenced, read_toml
 

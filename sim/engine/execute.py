@@ -24,9 +24,9 @@ import pyarrow as pa
 
 from sim.errors import InputError
 from sim.outcomes import OUTCOME_NAMES
-from sim.plan import Plan, Task
+from sim.engine.plan import Plan, Task
 from sim.run import run
-from sim.store import RUNS_SCHEMA, TIMESERIES_SCHEMA, Store
+from sim.engine.store import RUNS_SCHEMA, TIMESERIES_SCHEMA, Store
 
 Progress = Callable[[int, int], None]  # (runs done, runs to do)
 BACKENDS = ("serial", "process", "dask")
@@ -165,7 +165,7 @@ def execute(plan: Plan, store: Store, *, backend: str = "process", workers: int 
     elif backend == "process":
         _run_processes(plan, batches, attempts, workers, collect)
     else:
-        from sim.dask_backend import run_dask  # optional extra: says how to install it
+        from sim.engine.dask_backend import run_dask  # optional extra: says how to install it
         run_dask(plan, tasks, attempts, collect, workers=requested, scheduler=scheduler, chunk_size=chunk_size)
     return Summary(len(tasks), done, failed, skipped, time.perf_counter() - start)
 
@@ -203,7 +203,7 @@ def _run_processes(plan: Plan, batches: list[Sequence[Task]], attempts: Mapping[
     # forkserver: workers start clean, not forked from a process that may hold threads;
     # the server imports the model once, and every worker forks from it ready to run
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["sim.execute"])
+    ctx.set_forkserver_preload(["sim.engine.execute"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
                              initargs=(plan,)) as pool:
         queue = iter(batches)

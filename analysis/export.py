@@ -33,6 +33,9 @@ def check_out_dir(out: Path, overwrite: bool, keep: Sequence[Path] = ()) -> None
     if out.is_dir() and any(out.iterdir()) and not overwrite:
         raise InputError("is not empty; pass --overwrite to replace it, or choose another --out",
                          source=str(out), key="--out")
+    if overwrite and out.is_dir() and any(out.iterdir()) and not (out / "outcomes.csv").is_file():
+        raise InputError("holds no outcomes.csv of an earlier comparison, so --overwrite will not delete it; "
+                         "choose another --out", source=str(out), key="--overwrite")
 
 
 def publish_dir(tmp: Path, out: Path) -> None:

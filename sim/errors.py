@@ -45,13 +45,27 @@ def unknown_key(
     candidates = sorted(candidates)
     guess = closest(name, candidates)
     hint = f"did you mean '{guess}'?" if guess else f"allowed: {', '.join(candidates)}"
-    return InputError(f"unknown {what} '{name}'; {hint}", source=source, key=name)
+    shown = show(name)[1:-1]  # escaped and cut short, without show's double quotes
+    return InputError(f"unknown {what} '{shown}'; {hint}", source=source, key=shown)
+
+
+SHOW_MAX = 60  # characters of a value an error message quotes
 
 
 def show(value: Any) -> str:
-    """A value as it would be written in TOML, for error messages."""
+    """A value as it would be written in TOML, for error messages: control characters
+    escaped and long values cut short, so that a message stays one line and never
+    reproduces a large piece of the file (or of whatever else a path pointed at)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return f'"{value}"'
-    return repr(value)
+        text = value if value.isprintable() else value.encode("unicode_escape").decode("ascii")
+        return f'"{_cut(text)}"'
+    try:
+        return _cut(repr(value))
+    except RecursionError:  # a value nested thousands deep
+        return f"a deeply nested {type(value).__name__}"
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= SHOW_MAX else text[:SHOW_MAX - 1] + "…"

@@ -21,6 +21,7 @@ from typing import Any
 
 from sim.errors import InputError, closest, show
 from sim.levers import LEVER_BY_NAME, lever, resolve
+from sim.names import check_name
 
 TOP_LEVEL = ("name", "description", "extends", "levers")
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
@@ -53,15 +54,39 @@ def find(reference: str | Path, base: Path | None = None) -> Path:
     raise InputError("no such scenario file", source=str(reference))
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """A TOML file's content, or an InputError saying where the syntax is wrong."""
+MAX_FILE_BYTES = 256 * 2**20  # an input file larger than this is not one a person wrote or a design
+
+
+def read_text(path: Path, kind: str = "TOML", limit: int = MAX_FILE_BYTES) -> str:
+    """A UTF-8 text file's content, or an InputError that says what is wrong with it
+    without quoting it (the path may name anything, e.g. /proc/self/environ)."""
     try:
         with open(path, "rb") as f:
-            return tomllib.load(f)
+            data = f.read(limit + 1)
+    except OSError as e:
+        raise InputError(f"cannot read file ({e.strerror or e})", source=str(path)) from None
+    if len(data) > limit:
+        raise InputError(f"is larger than {limit // 2**20} MB; allowed: a {kind} file of at most that size",
+                         source=str(path))
+    if b"\0" in data:
+        raise InputError(f"is a binary file, not a {kind} text file", source=str(path))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InputError(f"is not UTF-8 text (byte {e.start}); allowed: a {kind} file saved as UTF-8",
+                         source=str(path)) from None
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's content, or an InputError saying where the syntax is wrong."""
+    text = read_text(path, "TOML")
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"TOML syntax error: {e}", source=str(path)) from None
-    except OSError as e:
-        raise InputError(f"cannot read file ({e.strerror})", source=str(path)) from None
+    except RecursionError:
+        raise InputError("nests arrays or tables too deeply; allowed: the flat tables of a govsim file",
+                         source=str(path)) from None
 
 
 def load(reference: str | Path, *, _base: Path | None = None, _chain: tuple[Path, ...] = ()) -> Scenario:
@@ -96,7 +121,8 @@ def load(reference: str | Path, *, _base: Path | None = None, _chain: tuple[Path
     for name, value in levers.items():
         overrides[name] = lever(name, source).check(value, source)
     resolve(overrides, source)  # cross-checks (none yet beyond each lever's own)
-    return Scenario(data.get("name", path.stem), overrides, data.get("description", ""), path)
+    name = check_name(data.get("name", path.stem), source=source, key="name")
+    return Scenario(name, overrides, data.get("description", ""), path)
 
 
 def load_referenced(ref: str, from_file: Path, key: str) -> Scenario:

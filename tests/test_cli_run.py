@@ -61,10 +61,18 @@ def test_non_empty_out_is_refused_unless_overwrite(govsim, tiny):
     status, out, err = govsim("run", "tiny.toml", "--replicates", "1", "--steps", "2", "--out", "busy")
     assert status == 2 and len(err.strip().splitlines()) == 1 and "--overwrite" in err
     assert (tiny / "busy" / "keep.txt").read_text() == "mine"
+    # --overwrite replaces only a directory govsim wrote: not this one
     status, _, err = govsim("run", "tiny.toml", "--replicates", "1", "--steps", "2", "--out", "busy",
                             "--overwrite", "--backend", "serial")
+    assert status == 2 and "manifest" in err
+    assert (tiny / "busy" / "keep.txt").read_text() == "mine"
+    # but it does replace a results directory, and whatever was added to it
+    assert govsim("run", "tiny.toml", "--replicates", "1", "--steps", "2", "--out", "res", "--backend", "serial")[0] == 0
+    (tiny / "res" / "keep.txt").write_text("added")
+    status, _, err = govsim("run", "tiny.toml", "--replicates", "1", "--steps", "2", "--out", "res",
+                            "--overwrite", "--backend", "serial")
     assert status == 0, err
-    assert not (tiny / "busy" / "keep.txt").exists()
+    assert not (tiny / "res" / "keep.txt").exists()
 
 
 @pytest.mark.parametrize("args,fragment", [

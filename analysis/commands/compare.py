@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from analysis.commands.options import out_path
+
 NAME = "compare"
 HELP = "compare scenarios of results directories: fan charts, distributions, effects vs a reference"
 DESCRIPTION = (
@@ -24,7 +26,7 @@ def add_comparison_arguments(p: argparse.ArgumentParser, *, dirs: str, out: str,
                    help="scenario the others are compared with (default: the first)")
     p.add_argument("--outcomes", metavar="a,b,...",
                    help="outcomes to compare, comma-separated (default: the headline outcomes)")
-    p.add_argument("--out", type=Path, metavar=out, help=out_help)
+    p.add_argument("--out", type=out_path, metavar=out, help=out_help)
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
 
 

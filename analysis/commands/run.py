@@ -7,6 +7,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from analysis.commands.options import out_path
 from analysis.progress import ProgressReporter
 from analysis.summary import format_table, outcome_table
 from sim.errors import InputError
@@ -29,7 +30,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"master seed (default {DEFAULT_SEED})")
     p.add_argument("--replicates", type=int, default=10, help="runs per scenario (default 10)")
     p.add_argument("--steps", type=int, default=156, help="weeks to run (default 156: 2018-2020)")
-    p.add_argument("--out", type=Path, help="results directory (default: a new one under results/)")
+    p.add_argument("--out", type=out_path, help="results directory (default: a new one under results/)")
     p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
     p.add_argument("--workers", type=int, help="worker processes (default: every core)")
     p.add_argument("--backend", choices=("serial", "process"), default="process")

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from analysis.commands.options import out_path
 from sim.errors import InputError
 
 # SALib and matplotlib are imported in main(): every `govsim` command loads this
@@ -20,7 +21,7 @@ ORDER = 25
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("analysis", type=Path, metavar="ANALYSIS.toml", help="the analysis file")
-    p.add_argument("--out", type=Path, help="results directory (default: a new one under results/)")
+    p.add_argument("--out", type=out_path, help="results directory (default: a new one under results/)")
     p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
     p.add_argument("--resume", action="store_true", help="continue the same analysis in --out, running only missing runs")
     p.add_argument("--retry-failed", action="store_true", help="resume, and rerun the runs that failed")

@@ -14,6 +14,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from analysis.commands.options import out_path
 from sim.errors import InputError, show
 
 NAME = "slurm"
@@ -24,7 +25,7 @@ ORDER = 24
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("experiment", metavar="EXPERIMENT", help="experiment file, or a name in scenarios/experiments/")
     p.add_argument("--shards", type=int, required=True, metavar="N", help="array tasks, one shard each")
-    p.add_argument("--out", type=Path, metavar="DIR",
+    p.add_argument("--out", type=out_path, metavar="DIR",
                    help="results directory shared by every task (default: results/NAME)")
     p.add_argument("--cpus-per-task", type=int, default=8, metavar="C", help="cores per task (default 8)")
     p.add_argument("--time", help="time limit per task, e.g. 04:00:00 (see `govsim sweep --dry-run --shard 0/N`)")
@@ -48,13 +49,24 @@ def main(args: argparse.Namespace) -> int:
         value = getattr(args, key)
         if value is not None and value < 1:
             raise InputError(f"must be at least 1, got {value}", key=f"--{key.replace('_', '-')}")
-    for key in ("time", "mem", "partition", "account", "job_name"):
-        value = getattr(args, key)
-        if value is not None and not re.fullmatch(r"[\w.:,+=@/-]+", value):
-            raise InputError(f"got {show(value)}; allowed: letters, digits and . : , + = @ / - _",
-                             key=f"--{key.replace('_', '-')}")
+    check_directives({f"--{key.replace('_', '-')}": getattr(args, key)
+                      for key in ("time", "mem", "partition", "account", "job_name")})
+    check_directives({"chdir": str(Path.cwd())})
     print(script(experiment.path, experiment.name, runs, args), end="")
     return 0
+
+
+SAFE = re.compile(r"[\w.:,+=@/-]+")  # what an #SBATCH line carries unquoted
+
+
+def check_directives(values: dict[str, str | None]) -> None:
+    """Values that go into #SBATCH lines, which sbatch reads without shell quoting:
+    only characters that need none (no spaces, quotes, newlines or $)."""
+    for key, value in values.items():
+        if value is not None and not SAFE.fullmatch(value):
+            what = "the working directory" if key == "chdir" else key
+            raise InputError(f"{what} is {show(value)}; an #SBATCH line carries only letters, digits and "
+                             ". : , + = @ / - _", key=None if key == "chdir" else key)
 
 
 def govsim_command() -> list[str]:
@@ -78,13 +90,14 @@ def script(experiment: Path, name: str, runs: int, args: argparse.Namespace) -> 
              f'--shard "$SLURM_ARRAY_TASK_ID/{n}" --backend process --workers "${{SLURM_CPUS_PER_TASK:-1}}"')
     lines = [
         "#!/bin/bash",
-        f"# govsim sweep '{name}' ({runs} runs) as a SLURM job array of {n} shards, written by `govsim slurm`.",
+        f"# govsim sweep {shlex.quote(name)} ({runs} runs) as a SLURM job array of {n} shards, written by `govsim slurm`.",
         "#   submit:      sbatch THIS_FILE",
         f"#   size first:  {govsim} sweep {shlex.quote(str(experiment))} --dry-run --shard 0/{n} "
         f"--workers {args.cpus_per_task}",
         "#   afterwards:  when every task has finished (sacct -j JOBID), consolidate the shards:",
         f"#                {govsim} merge {shlex.quote(str(out))}",
-        f"#   or chain it: sbatch --dependency=afterany:JOBID --wrap '{govsim} merge {shlex.quote(str(out))}'",
+        f"#   or chain it: sbatch --dependency=afterany:JOBID --wrap "
+        f"{shlex.quote(f'{govsim} merge {shlex.quote(str(out))}')}",
         "#   A failed or requeued task resumes its shard when it runs again.",
         *[f"#SBATCH --{key}={value}" for key, value in options if value is not None],
         "",

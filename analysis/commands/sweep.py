@@ -6,9 +6,9 @@ import argparse
 import sys
 import time
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
+from analysis.commands.options import out_path
 from sim.errors import InputError
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ STARTUP_S = {"serial": 0.0, "process": 2.0, "dask": 5.0}
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("experiment", metavar="EXPERIMENT",
                    help="experiment file, or a name in scenarios/experiments/")
-    p.add_argument("--out", type=Path, metavar="DIR",
+    p.add_argument("--out", type=out_path, metavar="DIR",
                    help="results directory (default: results/NAME, NAME from the experiment file)")
     p.add_argument("--backend", choices=BACKENDS, default="process",
                    help="serial: this process; process (default): every local core; dask: a Dask cluster")

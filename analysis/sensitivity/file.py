@@ -48,6 +48,7 @@ from typing import Any
 from analysis.sensitivity import methods as sa
 from sim.errors import InputError, show, unknown_key
 from sim.levers import LEVER_BY_NAME, Lever
+from sim.names import check_name
 from sim.outcomes import OUTCOME_NAMES
 from sim.run import DEFAULT_SEED, DEFAULT_WEEKS
 from sim.scenario import Scenario, load_referenced, read_toml
@@ -144,7 +145,8 @@ def read(path: str | Path) -> Analysis:
         raise InputError(f"expected true or false, got {show(crn)}", source=source, key="common_random_numbers")
     n = sa.check_n(m, data["n"], len(levers), options, source)
     scenario = load_referenced(data.get("scenario", DEFAULT_SCENARIO), path, "scenario")
-    return Analysis(name=data.get("name", path.stem), method=m.name, levers=levers, bounds=bounds,
+    name = check_name(data.get("name", path.stem), source=source, key="name")
+    return Analysis(name=name, method=m.name, levers=levers, bounds=bounds,
                     outcomes=outcomes, n=n, replicates=replicates, seed=seed, scenario=scenario, weeks=weeks,
                     common_random_numbers=crn, options=options, description=data.get("description", ""),
                     path=path.resolve())

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from distributed import Client
 
 INSTALL = "pip install 'govsim[cluster]' (or: pip install 'dask[distributed]')"
+LOOPBACK = "127.0.0.1"
 WORKER_WAIT_S = 300  # how long to wait for a first worker to join a fresh scheduler
 
 
@@ -89,9 +90,11 @@ def client_for(scheduler: str | None, workers: int | None) -> Iterator[Client]:
             yield client
         return
     # one single-threaded process per core: the model holds the GIL, threads would not help;
-    # the dashboard on any free port, as 8787 may be taken (another cluster, a parallel test)
+    # scheduler, workers and dashboard listen on the loopback interface only (a local cluster
+    # has no business on the network), the dashboard on any free port, as 8787 may be taken
     with LocalCluster(n_workers=workers or available_cores(), threads_per_worker=1, processes=True,
-                      dashboard_address=":0", silence_logs=logging.WARNING) as cluster, Client(cluster) as client:
+                      host=LOOPBACK, dashboard_address=f"{LOOPBACK}:0", silence_logs=logging.WARNING) as cluster, \
+            Client(cluster) as client:
         yield client
 
 

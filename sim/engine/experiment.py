@@ -33,7 +33,9 @@ levers a row does not set keep their settlement defaults (sim.levers.resolve).
 from __future__ import annotations
 
 import csv
+import io
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,15 +44,17 @@ from typing import Any
 from sim.engine import design
 from sim.errors import InputError, closest, show, unknown_key
 from sim.levers import LEVER_BY_NAME, Lever, lever, resolve
+from sim.names import check_name
 from sim.engine.plan import LeverValues, Plan, Point
 from sim.run import DEFAULT_SEED, DEFAULT_WEEKS
-from sim.scenario import SCENARIO_DIR, Scenario, load_referenced, read_toml
+from sim.scenario import SCENARIO_DIR, Scenario, load_referenced, read_text, read_toml
 
 EXPERIMENT_DIR = SCENARIO_DIR / "experiments"
 TOP_LEVEL = ("name", "description", "scenario", "scenarios", "seed", "replicates", "weeks", "timeseries",
              "common_random_numbers", "levers", "design", "vary")
 DESIGN_KEYS = {"grid": ("kind",), "lhs": ("kind", "n"), "sobol": ("kind", "n"), "list": ("kind", "file", "rows")}
 MAX_POINTS = 10_000_000
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,7 @@ def load_experiment(reference: str | Path) -> Experiment:
                 raise InputError(f"lever '{key}' must go under [vary] (to vary it) or [levers] (to fix it)",
                                  source=source, key=key)
             raise unknown_key(key, TOP_LEVEL, source=source)
-    name = _string(data, "name", source, path.stem)
+    name = check_name(data.get("name", path.stem), source=source, key="name")
     description = _string(data, "description", source, "")
     scenarios = _scenarios(data, path)
     seed = _integer(data, "seed", source, DEFAULT_SEED, low=0)
@@ -368,15 +372,15 @@ def _list_rows(spec: Mapping[str, Any], path: Path) -> tuple[list[dict[str, Any]
 def read_points_csv(path: Path) -> list[dict[str, Any]]:
     """Design rows from a CSV: a header of lever names, one row per point; an empty
     cell leaves that lever to the base scenario."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            table = list(csv.reader(f))
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"cannot read CSV ({e})", source=str(path)) from None
+    table = list(csv.reader(io.StringIO(read_text(path, "CSV"), newline="")))
     table = [r for r in table if any(cell.strip() for cell in r)]
     if not table:
         raise InputError("is empty; expected a header of lever names and one row per point", source=str(path))
     header = [h.strip() for h in table[0]]
+    for i, h in enumerate(header):
+        if h and not IDENTIFIER.fullmatch(h):  # not a CSV of design points: say so, never quote it
+            raise InputError(f"column {i + 1} of the header is not a lever name; expected a header of lever "
+                             "names (see `govsim params`) and one row per point", source=str(path))
     levers = [lever(h, str(path)) if h else None for h in header]
     if None in levers:
         raise InputError(f"column {header.index('') + 1} has no name; allowed: lever names", source=str(path))

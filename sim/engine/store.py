@@ -116,6 +116,38 @@ def is_store(path: Path) -> bool:
     return (Path(path) / MANIFEST).is_file()
 
 
+def is_govsim_store(path: Path) -> bool:
+    """Whether path holds a manifest govsim wrote (a JSON object with the digest of a
+    plan, which `Store.open` always records). Only such a directory may --overwrite delete."""
+    try:
+        data = json.loads((Path(path) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and isinstance(data.get("plan_digest"), str)
+
+
+def out_directory(path: Path) -> Path:
+    """The directory --out names: a symbolic link stands for its target (the link is kept)."""
+    if not path.is_symlink():
+        return path
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise InputError("is a symbolic link to nothing that exists (or a loop of links); create its target "
+                         "or choose another --out", source=str(path), key="--out") from None
+    return target
+
+
+def clear_directory(path: Path) -> None:
+    """Delete what a results directory holds (never following links out of it),
+    the manifest last, so an interrupted clearing is still recognised as govsim's."""
+    for entry in sorted(path.iterdir(), key=lambda e: e.name == MANIFEST):
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
 def part_names(directory: Path) -> list[str]:
     """The part files of a table directory, by name (temporary files excluded)."""
     if not directory.is_dir():
@@ -148,8 +180,8 @@ class Store:
         (and then hold the same plan) or overwritten explicitly. A shard of a sharded
         sweep (shards > 1) joins a store its siblings created for the same plan.
         """
-        path = Path(path)
         source = str(path)
+        path = out_directory(Path(path))
         joining = shards > 1
         if joining and overwrite:
             raise InputError("cannot be combined with --shard: every shard would erase the others' results",
@@ -164,10 +196,18 @@ class Store:
             raise InputError("is not empty; pass --overwrite to replace it, --resume to continue it, "
                              "or choose another --out", source=source, key="--out")
         if entries and overwrite:
-            shutil.rmtree(path)
-        path.mkdir(parents=True, exist_ok=True)
-        (path / RUNS).mkdir(exist_ok=True)
-        (path / TIMESERIES).mkdir(exist_ok=True)
+            if not (is_govsim_store(path) or being_created):
+                raise InputError("holds no govsim manifest.json, so --overwrite will not delete it (it replaces "
+                                 "only a results directory govsim wrote); choose another --out", source=source,
+                                 key="--overwrite")
+            clear_directory(path)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            (path / RUNS).mkdir(exist_ok=True)
+            (path / TIMESERIES).mkdir(exist_ok=True)
+        except OSError as e:
+            raise InputError(f"cannot create the results directory ({e.strerror or e})", source=source,
+                             key="--out") from None
         manifest = {**provenance, "status": "running", "plan_digest": plan.digest(),
                     "master_seed": plan.seed, "seed_derivation": plan.seed_derivation(),
                     "n_points": len(plan.points), "n_runs": plan.n_runs, "shards": shards,

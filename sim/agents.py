@@ -12,17 +12,18 @@ Each method is named after the process of docs/ODD.md that it implements.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import mesa
 import numpy as np
 
+from sim.calendar import WEEKS_PER_MONTH, WEEKS_PER_YEAR
 from sim.cases import ESCALATED, CaseType
 
 NEIGHBOUR, PROPERTY, PUBLIC = int(CaseType.NEIGHBOUR), int(CaseType.PROPERTY), int(CaseType.PUBLIC)
 
-if TYPE_CHECKING:
-    from sim.model import GovernanceModel
+# The population methods take the model, `m`: the sim.model.GovernanceModel that owns
+# the arrays they read. Annotated as the Mesa model it is, so that this module need not
+# import sim.model (which imports it): the import runs one way.
+GovernanceModel = mesa.Model
 
 # a firm's service quality: what even a neglectful firm keeps up, plus effort
 QUALITY_FLOOR, QUALITY_SPAN = 0.2, 0.7
@@ -242,7 +243,7 @@ class GridWorker(mesa.Agent):
         grows with each case settled."""
         m = self.model
         floor = m.skill_floor + m.professional_bonus * self.professional
-        trained = m.s.training_gain if (m.week + self.phase) % m.training_interval_weeks < 4 else 0.0
+        trained = m.s.training_gain if (m.week + self.phase) % m.training_interval_weeks < WEEKS_PER_MONTH else 0.0
         self.skill = next_skill(m, self.skill, floor, trained, m.settled_list[self.slot])
         self.apply_skill()
 
@@ -286,13 +287,13 @@ class PartyOrganisation(mesa.Agent):
         self.service_budget_share = 0.3 + 0.3 * s.satisfaction_weight_in_assessment
         yearly = s.budget_per_household * m.n_households
         sos = m.agents_by_type.get(SocialOrganisation, ())
-        service_hours = yearly * self.service_budget_share / 52 / s.so_cost_per_hour
+        service_hours = yearly * self.service_budget_share / WEEKS_PER_YEAR / s.so_cost_per_hour
         if len(sos):
             sos.do("fund", service_hours / len(sos))
             m.purchased_desk_hours = 0.0
         else:  # no organisation to buy from: the community hires service staff itself
             m.purchased_desk_hours = service_hours
-        self.mobilise_volunteers(yearly * 0.1 / 52 / s.so_cost_per_hour)
+        self.mobilise_volunteers(yearly * 0.1 / WEEKS_PER_YEAR / s.so_cost_per_hour)
 
     def mobilise_volunteers(self, activity_budget_hours: float) -> None:
         """Registered party volunteers (双报到) split their time between keeping an eye
@@ -340,7 +341,7 @@ class PartyOrganisation(mesa.Agent):
         trained each month (all of them once per interval); all forget; cases teach."""
         m, sl = self.model, self.model.slots
         floor = m.skill_floor + m.professional_bonus * m.s.professional_social_worker_share
-        trained = m.s.training_gain * 4 / m.training_interval_weeks
+        trained = m.s.training_gain * WEEKS_PER_MONTH / m.training_interval_weeks
         staff_settled = m.settled_list[sl.desk] + m.settled_list[sl.committee]
         self.staff_skill = next_skill(m, self.staff_skill, floor, trained, staff_settled / max(self.workers, 1.0))
         per_mediator = m.settled_list[sl.mediation] / max(self.mediators, 1.0)

@@ -1,6 +1,6 @@
 """GovernanceModel: a community of households, its organisations, and their cases.
 
-One step is one week; a month is four weeks (13 a year). The model owns the
+One step is one week; a month is four weeks, 13 a year (sim.calendar). The model owns the
 household arrays, the compound arrays and the case book; agents (sim.agents) decide,
 and the vectorised arithmetic over households and cases happens here or in the
 Resident class's population methods. The model never does I/O.
@@ -17,14 +17,13 @@ import numpy as np
 from mesa.experimental.scenarios import Scenario
 
 from sim.agents import GridWorker, PartyOrganisation, PropertyFirm, Resident, SocialOrganisation
+from sim.calendar import WEEKS_PER_MONTH, WEEKS_PER_YEAR
 from sim.cases import (CLOSED, ESCALATED, GENUINE, IS_DISPUTE, LATENT, NOMINAL, OUTCOME_OF_CODE,
                        CaseBook, CaseType, Channel)
 from sim.levers import resolve
 from sim.outcomes import group_codes
 from sim.slots import Kind, Slots
 
-WEEKS_PER_YEAR = 52
-WEEKS_PER_MONTH = 4
 PUBLIC = int(CaseType.PUBLIC)
 
 # What each ending (GENUINE, ESCALATED, ABANDONED, NOMINAL) does to the household's views, in units of case_outcome_impact:

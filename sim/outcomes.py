@@ -10,14 +10,15 @@ not zero.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
+import mesa
 import numpy as np
 
+from sim.calendar import WEEKS_PER_YEAR
 from sim.cases import Channel, Outcome
 
-if TYPE_CHECKING:
-    from sim.model import GovernanceModel
+# measure reads the sim.model.GovernanceModel, annotated as the Mesa model it is so that
+# this module (which sim.model imports) need not import sim.model
+GovernanceModel = mesa.Model
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def measure(m: GovernanceModel) -> np.ndarray:
         cb.weeks_to_resolution / n_res if n_res else NAN,
         sum(s) / n,
         float(m.trust.sum()) / n,
-        np.count_nonzero(m.last_participation > m.week - 52) / n,
+        np.count_nonzero(m.last_participation > m.week - WEEKS_PER_YEAR) / n,
         sum((s[1], s[3], s[5], s[7])) / g["elderly"] if g["elderly"] else NAN,
         sum((s[2], s[3], s[6], s[7])) / g["migrant"] if g["migrant"] else NAN,
         sum((s[4], s[5], s[6], s[7])) / g["renter"] if g["renter"] else NAN,

@@ -16,7 +16,7 @@ import mesa
 import numpy as np
 
 from sim.calendar import WEEKS_PER_MONTH, WEEKS_PER_YEAR
-from sim.cases import ESCALATED, CaseType
+from sim.cases import CaseType
 
 NEIGHBOUR, PROPERTY, PUBLIC = int(CaseType.NEIGHBOUR), int(CaseType.PROPERTY), int(CaseType.PUBLIC)
 
@@ -215,11 +215,6 @@ class GridWorker(mesa.Agent):
         self.phase = phase  # week offset of this worker's training cycle
         self.apply_skill()
 
-    # this week's plan: the share of the grid's households visited, and the chance a
-    # visit finds a latent case
-    coverage = property(lambda self: self.model.grid_coverage[self.grid])
-    detect = property(lambda self: self.model.grid_detect[self.grid])
-
     @staticmethod
     def plan_patrols(m: GovernanceModel, load: np.ndarray) -> None:
         """Each worker plans the patrol: the hours left after paperwork and the cases in
@@ -230,28 +225,29 @@ class GridWorker(mesa.Agent):
         Worker by worker: there are a few of them (one per 300 households or so)."""
         free, per_case, visit = m.free_hours, m.grid_case_hours, m.visit_hours
         most, volunteer_visits, volunteer_detect = 0.6 * free, m.volunteer_visits_per_household, m.volunteer_detect
-        coverage, patrol, either = [], [], []
+        patrol, either = [], []
         for n, households, detect in zip(load[m.grid_slot_range].tolist(), m.grid_households, m.grid_detect):
-            c = min(1.0, (free - min(n * per_case, most)) / visit / households)
-            coverage.append(c)
-            patrol.append(c * detect)
-            either.append(min(1.0 - c, volunteer_visits) * volunteer_detect + c * detect)
-        m.grid_coverage, m.grid_find = coverage, np.array((patrol, either))
+            coverage = min(1.0, (free - min(n * per_case, most)) / visit / households)
+            patrol.append(coverage * detect)
+            either.append(min(1.0 - coverage, volunteer_visits) * volunteer_detect + coverage * detect)
+        m.grid_find = np.array((patrol, either))
 
     def learn(self) -> None:
         """Monthly: skill decays towards the floor without training, jumps at training,
         grows with each case settled."""
         m = self.model
-        floor = m.skill_floor + m.professional_bonus * self.professional
+        floor = m.skill_floor_of(self.professional)
         trained = m.s.training_gain if (m.week + self.phase) % m.training_interval_weeks < WEEKS_PER_MONTH else 0.0
         self.skill = next_skill(m, self.skill, floor, trained, m.settled_list[self.slot])
         self.apply_skill()
 
     def apply_skill(self) -> None:
-        """Skill makes visits find more and mediation settle more."""
+        """Skill makes visits find more, mediation settle more, and settlements hold."""
         m = self.model
-        m.grid_detect[self.grid] = m.s.detect_prob * (0.5 + 0.5 * self.skill)
-        m.slots.prob[self.slot] = m.s.grid_mediation_prob * (0.5 + 0.5 * self.skill)
+        factor = m.skill_factor(self.skill)
+        m.grid_detect[self.grid] = m.s.detect_prob * factor
+        m.slots.prob[self.slot] = m.s.grid_mediation_prob * factor
+        m.slots.hold[self.slot] = m.settlement_hold(self.skill)
 
 
 # ------------------------------------------------------------------------------------
@@ -313,7 +309,9 @@ class PartyOrganisation(mesa.Agent):
         m, s = self.model, self.model.s
         sl = m.slots
         free = self.workers * m.free_hours
-        skill = 0.5 + 0.5 * self.staff_skill
+        skill = m.skill_factor(self.staff_skill)
+        sl.hold[sl.desk] = sl.hold[sl.committee] = m.settlement_hold(self.staff_skill)
+        sl.hold[sl.mediation] = m.mediation_agreement_hold(self.mediator_skill)
         sl.hours[sl.desk] = (0.6 * free + m.purchased_desk_hours) * m.facility_adequacy_desk
         sl.case_hours[sl.desk] = s.desk_case_hours
         sl.prob[sl.desk] = s.desk_service_prob * skill
@@ -322,7 +320,7 @@ class PartyOrganisation(mesa.Agent):
         sl.prob[sl.committee] = skill  # × the chance for the case type, in the case's fit
         sl.hours[sl.mediation] = self.mediators * s.mediator_hours_week
         sl.case_hours[sl.mediation] = s.mediation_case_hours
-        sl.prob[sl.mediation] = s.mediation_prob * (0.5 + 0.5 * self.mediator_skill)
+        sl.prob[sl.mediation] = s.mediation_prob * m.skill_factor(self.mediator_skill)
         sl.hours[sl.courtyard] = np.inf
         sl.prob[sl.courtyard] = s.courtyard_prob
         sl.case_hours[sl.legal] = 1.5 * s.legal_case_hours  # hours: see GovernanceModel.work_cases
@@ -340,20 +338,17 @@ class PartyOrganisation(mesa.Agent):
         """Monthly: pooled skill of community workers and mediators. A share of them is
         trained each month (all of them once per interval); all forget; cases teach."""
         m, sl = self.model, self.model.slots
-        floor = m.skill_floor + m.professional_bonus * m.s.professional_social_worker_share
+        floor = m.skill_floor_of(m.s.professional_social_worker_share)
         trained = m.s.training_gain * WEEKS_PER_MONTH / m.training_interval_weeks
         staff_settled = m.settled_list[sl.desk] + m.settled_list[sl.committee]
         self.staff_skill = next_skill(m, self.staff_skill, floor, trained, staff_settled / max(self.workers, 1.0))
         per_mediator = m.settled_list[sl.mediation] / max(self.mediators, 1.0)
-        self.mediator_skill = next_skill(m, self.mediator_skill, m.skill_floor, trained, per_mediator)
+        self.mediator_skill = next_skill(m, self.mediator_skill, m.skill_floor_of(0.0), trained, per_mediator)
 
     # ---- triage ------------------------------------------------------------------------------
-    def triage(self, known: np.ndarray) -> None:
-        """Route the newly known cases to handlers, then move stuck cases on.
-
-        Disputes may first be pushed up to the street office: staff assessed on
-        upward targets rather than satisfaction clear hard cases off their books
-        (chance upward_referral × (1 − satisfaction weight) × severity).
+    def triage(self, known: np.ndarray, load: list[int]) -> None:
+        """Route the newly known cases to handlers, then move stuck cases on. `load` is
+        the cases in hand per slot, kept up to date as cases are handed over.
 
         The committee decides case by case: a week brings a handful of new cases, too
         few for array arithmetic to pay (each numpy call costs as much as tens of
@@ -362,34 +357,35 @@ class PartyOrganisation(mesa.Agent):
         m, cb = self.model, self.model.cases
         if len(known):
             t, sev = cb.ctype[known].tolist(), cb.severity[known].tolist()
-            up = m.upward_referral_list
-            push = [u < up[ti] * si for ti, si, u in zip(t, sev, m.rng.random(len(known)).tolist())]
-            if any(push):
-                m.close_cases(known[push], ESCALATED)
-                stay = [not x for x in push]
-                known = known[stay]
-                t = [x for x, keep in zip(t, stay) if keep]
-                sev = [x for x, keep in zip(sev, stay) if keep]
             hh = cb.hh[known].tolist()
-            slots = self.route(t, sev, hh, cb.legal[known].tolist(), m.rng.random(len(known)).tolist())
+            slots = self.route(t, sev, hh, cb.legal[known].tolist(), m.rng.random(len(known)).tolist(), load)
             m.assign_cases(known, slots, t, hh, sev)
         self.move_on()
 
     def route(self, t: list[int], sev: list[float], hh: list[int], legal: list[bool],
-              u: list[float]) -> list[int]:
+              u: list[float], load: list[int]) -> list[int]:
         """Who handles what (clauses 六, 七, 十, 十一, 十五), case by case; u is the
-        uniform draw that `refer` uses."""
+        uniform draw that `refer` uses, `load` the cases in hand per slot (updated as
+        cases are handed over)."""
         m, s, sl = self.model, self.model.s, self.model.slots
         default, grid_slot, comp = m.default_route, m.grid_slot_of_household, m.hh_comp_list
         property_route = m.comp_property_route
         hard_severity, simple_severity = s.hard_severity, s.simple_severity
         near = m.deliberation_near()
+        mediation = sl.mediation
+        room = sl.hours[mediation] / sl.case_hours[mediation]  # disputes it can give full attention
+        refer = self.refer_one
         out = []
-        for ti, si, hi, li in zip(t, sev, hh, legal):
+        for ti, si, hi, li, ui in zip(t, sev, hh, legal, u):
             if ti == NEIGHBOUR:
-                # simple ones stay with the grid worker, the rest go to mediation; hard
-                # ones to deliberation where a meeting is near
-                if near and si >= hard_severity:
+                # people's mediation while it has room (clause 十一: mediation first);
+                # of those it has no room for, hard ones go to deliberation where a
+                # meeting is near (clause 七), simple ones stay with the grid worker
+                # (small matters stay in the grid), the rest wait for mediation (without
+                # mediators: the residents' committee mediates)
+                if load[mediation] < room:
+                    slot = mediation
+                elif near and si >= hard_severity:
                     slot = sl.deliberation
                 elif si < simple_severity and not li:
                     slot = grid_slot[hi]
@@ -403,21 +399,35 @@ class PartyOrganisation(mesa.Agent):
                 slot = sl.deliberation  # deliberated if a meeting sits soon, else decided
             else:
                 slot = default[ti]  # needs: the legal advisor or the desk; public: committee
+            # three-social linkage: needs and mediation cases may go to a social organisation
+            slot = refer(ti, ui, slot, load)
+            load[slot] += 1
             out.append(slot)
-        # three-social linkage: needs and mediation cases go to a social organisation
-        return self.refer(t, u, out)
+        return out
 
-    def refer(self, t: list[int], u: list[float], fallback: list[int]) -> list[int]:
-        """With chance `three_social_linkage`, a case that a social organisation of its
-        type could take (a need, or a dispute bound for mediation or the desk) goes to
-        one of them, picked at random. Changes and returns `fallback`."""
-        sl, link, per_link = self.model.slots, self.model.s.three_social_linkage, self.so_per_link
-        referable, first, last = sl.referable_to_so_list, sl.so_first_list, sl.so_last_list
-        for i, (ti, ui, x) in enumerate(zip(t, u, fallback)):
-            if ui < link and referable[x][ti]:
-                # given u < link, u / link is uniform on [0, 1): it picks the organisation
-                fallback[i] = min(first[ti] + int(ui * per_link[ti]), last[ti])
-        return fallback
+    def refer_one(self, ti: int, ui: float, x: int, load: list[int]) -> int:
+        """Three-social linkage (clause 六). With chance `three_social_linkage` (ui <
+        linkage), a case of type ti bound for slot x that a social organisation of its
+        type could take (a need, or a dispute bound for mediation or the committee) is
+        looked at with the organisations in mind: it goes to the one that would give it
+        the best weekly chance of settlement — its chance at full attention, its fit
+        for the case type and the share of attention it could give with one case more
+        (`load`: cases in hand per slot) — if that beats x. People's mediation keeps
+        the disputes it has room for (clause 十一). Linkage thus adds capacity where it
+        is free and never sends a case where it would be served worse. Returns the
+        handler."""
+        m, sl = self.model, self.model.slots
+        if ui >= m.s.three_social_linkage or not sl.referable_to_so_list[x][ti]:
+            return x
+        prob, hours, case_hours, kind, fit = sl.prob, sl.hours, sl.case_hours, sl.kind_list, m.fit_table
+        if x == sl.mediation and load[x] * case_hours[x] < hours[x]:
+            return x
+        best, chance = x, prob[x] * fit[ti][kind[x]] * min(1.0, hours[x] / ((load[x] + 1) * case_hours[x]))
+        for so in range(sl.so_first_list[ti], sl.so_last_list[ti] + 1):
+            c = prob[so] * fit[ti][kind[so]] * min(1.0, hours[so] / ((load[so] + 1) * case_hours[so]))
+            if c > chance:
+                best, chance = so, c
+        return best
 
     def move_on(self) -> None:
         """Property disputes the firm has not settled within its patience go to the joint
@@ -430,11 +440,18 @@ class PartyOrganisation(mesa.Agent):
 
     def reconsider_waiting_needs(self) -> None:
         """Monthly: needs waiting at the desk are looked at again and, as the
-        three-social linkage allows, referred to a social organisation."""
+        three-social linkage allows, referred to a social organisation that would
+        serve them better (`refer`)."""
         m, cb, sl = self.model, self.model.cases, self.model.slots
         at_desk = (cb.slot == sl.desk).nonzero()[0]
         if len(at_desk) and m.s.three_social_linkage > 0:
-            new = self.refer(cb.ctype[at_desk].tolist(), m.rng.random(len(at_desk)).tolist(), [sl.desk] * len(at_desk))
+            load = np.bincount(cb.slot, minlength=sl.n).tolist()
+            new = []
+            for ti, ui in zip(cb.ctype[at_desk].tolist(), m.rng.random(len(at_desk)).tolist()):
+                load[sl.desk] -= 1  # looked at as if new to the desk
+                x = self.refer_one(ti, ui, sl.desk, load)
+                load[x] += 1
+                new.append(x)
             moved = [x != sl.desk for x in new]
             if any(moved):
                 m.assign_cases(at_desk[moved], [x for x in new if x != sl.desk])
@@ -464,16 +481,16 @@ class SocialOrganisation(mesa.Agent):
         super().__init__(model)
         self.service = service
         self.slot = slot
-        self.funded_hours = 0.0
 
     def fund(self, hours: float) -> None:
         """Yearly funding from the community budget sets the organisation's capacity:
         purchased hours plus its own volunteers, effective as its staff are qualified."""
         m, s = self.model, self.model.s
-        self.funded_hours = hours
+        qualified = 0.6 + 0.4 * s.professional_social_worker_share
         m.slots.hours[self.slot] = hours + s.so_volunteer_hours_week
         m.slots.case_hours[self.slot] = s.so_case_hours
-        m.slots.prob[self.slot] = s.so_service_prob * (0.6 + 0.4 * s.professional_social_worker_share)
+        m.slots.prob[self.slot] = s.so_service_prob * qualified
+        m.slots.hold[self.slot] = m.settlement_hold(qualified)
 
 
 # ------------------------------------------------------------------------------------

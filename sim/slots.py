@@ -4,7 +4,7 @@ Each organisation that handles cases owns one slot (one per grid worker, social
 organisation and property firm; one each for the mediation committee, the
 residents' committee's service desk and its decisions, courtyard councils, the
 joint meeting, deliberation and the legal advisor). Agents set their slot's hours
-and weekly settlement chance when they plan — except the grid workers' case hours
+weekly settlement chance and the chance a settlement holds when they plan — except the grid workers' case hours
 and the legal advisor's, which follow the week's caseload and are set in
 `GovernanceModel.work_cases` — and the model then works every open case in one
 vectorised pass.
@@ -41,9 +41,9 @@ class Kind(IntEnum):
     NONE = 10
 
 
-# Kinds staffed by community workers, whose settlements may be nominal under
-# assessment that ignores satisfaction (clause 十六).
-STAFF_KINDS = (Kind.GRID, Kind.MEDIATION, Kind.DESK, Kind.COMMITTEE)
+# Kinds staffed by community workers, who may clear a case they cannot give its time
+# off their books (on paper, or upward) as their assessment rewards it (clause 十六).
+STAFF_KINDS = (Kind.GRID, Kind.DESK, Kind.COMMITTEE)
 # Kinds whose settlement shows residents that the community's own organisations work.
 COMMUNITY_KINDS = tuple(k for k in Kind if k not in (Kind.FIRM, Kind.NONE))
 
@@ -72,6 +72,7 @@ class Slots:
         self.hours = np.zeros(self.n)             # capacity this week
         self.case_hours = np.ones(self.n)         # need per case-week
         self.prob = np.zeros(self.n)              # weekly settlement chance at full attention
+        self.hold = np.ones(self.n)               # chance a dispute's settlement here holds
         self.staff = np.isin(self.kind, STAFF_KINDS)
         self.community = np.isin(self.kind, COMMUNITY_KINDS)
         self.is_firm = self.kind == Kind.FIRM

@@ -374,7 +374,7 @@ class PartyOrganisation(mesa.Agent):
         near = m.deliberation_near()
         mediation = sl.mediation
         room = sl.hours[mediation] / sl.case_hours[mediation]  # disputes it can give full attention
-        refer = self.refer_one
+        refer, link, referable = self.refer_one, s.three_social_linkage, sl.referable_to_so_list
         out = []
         for ti, si, hi, li, ui in zip(t, sev, hh, legal, u):
             if ti == NEIGHBOUR:
@@ -400,7 +400,8 @@ class PartyOrganisation(mesa.Agent):
             else:
                 slot = default[ti]  # needs: the legal advisor or the desk; public: committee
             # three-social linkage: needs and mediation cases may go to a social organisation
-            slot = refer(ti, ui, slot, load)
+            if ui < link and referable[slot][ti]:
+                slot = refer(ti, ui, slot, load)
             load[slot] += 1
             out.append(slot)
         return out

@@ -47,6 +47,7 @@ def undefined(m: GovernanceModel, name: str) -> bool:
         "unmet_need_rate": c[3:, 1:].sum() == 0,
         "dispute_resolution_rate": c[:3, 1:].sum() == 0,
         "property_escalation_rate": c[1, 1:].sum() == 0,
+        "neighbour_escalation_rate": c[0, 1:].sum() == 0,
         "legal_dispute_resolution_rate": m.cases.legal_disputes_closed.sum() == 0,
         "mean_weeks_to_resolution": c[:, 1].sum() == 0,
         "recurrence_rate": c[:, 1].sum() == 0,

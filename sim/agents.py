@@ -224,7 +224,7 @@ class GridWorker(mesa.Agent):
         chance a latent case is found by the patrol, and by the patrol or a volunteer.
         Worker by worker: there are a few of them (one per 300 households or so)."""
         free, per_case, visit = m.free_hours, m.grid_case_hours, m.visit_hours
-        most, volunteer_visits, volunteer_detect = 0.6 * free, m.volunteer_visits_per_household, m.volunteer_detect
+        most, volunteer_visits, volunteer_detect = m.s.grid_case_time_share * free, m.volunteer_visits_per_household, m.volunteer_detect
         patrol, either = [], []
         for n, households, detect in zip(load[m.grid_slot_range].tolist(), m.grid_households, m.grid_detect):
             coverage = min(1.0, (free - min(n * per_case, most)) / visit / households)
@@ -312,19 +312,19 @@ class PartyOrganisation(mesa.Agent):
         skill = m.skill_factor(self.staff_skill)
         sl.hold[sl.desk] = sl.hold[sl.committee] = m.settlement_hold(self.staff_skill)
         sl.hold[sl.mediation] = m.mediation_agreement_hold(self.mediator_skill)
-        sl.hours[sl.desk] = (0.6 * free + m.purchased_desk_hours) * m.facility_adequacy_desk
+        sl.hours[sl.desk] = (s.desk_time_share * free + m.purchased_desk_hours) * m.facility_adequacy_desk
         sl.case_hours[sl.desk] = s.desk_case_hours
         sl.prob[sl.desk] = s.desk_service_prob * skill
-        sl.hours[sl.committee] = 0.3 * free
-        sl.case_hours[sl.committee] = 3.0
+        sl.hours[sl.committee] = s.committee_time_share * free
+        sl.case_hours[sl.committee] = s.committee_case_hours
         sl.prob[sl.committee] = skill  # × the chance for the case type, in the case's fit
         sl.hours[sl.mediation] = self.mediators * s.mediator_hours_week
         sl.case_hours[sl.mediation] = s.mediation_case_hours
         sl.prob[sl.mediation] = s.mediation_prob * m.skill_factor(self.mediator_skill)
         sl.hours[sl.courtyard] = np.inf
         sl.prob[sl.courtyard] = s.courtyard_prob
-        sl.case_hours[sl.legal] = 1.5 * s.legal_case_hours  # hours: see GovernanceModel.work_cases
-        sl.prob[sl.legal] = 0.5
+        sl.case_hours[sl.legal] = s.legal_need_case_hours  # hours: see GovernanceModel.work_cases
+        sl.prob[sl.legal] = s.legal_advice_prob
         sl.prob[sl.joint_meeting] = s.joint_meeting_prob
         sl.prob[sl.deliberation] = s.deliberation_prob
 
@@ -510,7 +510,7 @@ class PropertyFirm(mesa.Agent):
         self.supervision = min(1.0, sup)
         self.loss_months = 0
         model.slots.hours[slot] = np.inf  # a firm answers every complaint it is given
-        self.set_effort(0.6)
+        self.set_effort(s.firm_initial_effort)
 
     def set_effort(self, effort: float) -> None:
         m = self.model
@@ -523,9 +523,9 @@ class PropertyFirm(mesa.Agent):
         weak; leave after too many loss-making months."""
         m, s = self.model, self.model.s
         collection = float(m.comp_collection[self.compound])
-        affordable = min(1.0, max(0.05, (collection - s.firm_fixed_cost) / max(s.firm_effort_cost, 1e-9)))
+        affordable = min(1.0, max(s.firm_min_effort, (collection - s.firm_fixed_cost) / max(s.firm_effort_cost, 1e-9)))
         target = affordable * (1.0 - s.firm_shirking * (1.0 - self.supervision))
-        self.set_effort(self.effort + 0.3 * (target - self.effort))
+        self.set_effort(self.effort + s.firm_effort_adjustment * (target - self.effort))
         cost = s.firm_fixed_cost + s.firm_effort_cost * self.effort
         self.loss_months = self.loss_months + 1 if collection < cost else 0
         if self.loss_months >= s.firm_exit_months:

@@ -297,14 +297,14 @@ class GovernanceModel(mesa.Model):
         fit[CaseType.PSYCH, :] = 0.3 + 0.7 * s.professional_social_worker_share
         fit[CaseType.PSYCH, Kind.SOCIAL_ORG] = 1.0
         # legal needs at the desk: the committee can only point the way
-        fit[CaseType.LEGAL_NEED, Kind.DESK] = 0.3
+        fit[CaseType.LEGAL_NEED, Kind.DESK] = s.desk_legal_fit
         # the residents' committee: its chance depends on what it is asked to do —
         # decide a public matter top-down, mediate a property dispute without authority
         # over the firm, or mediate a neighbour dispute itself
         fit[:, Kind.COMMITTEE] = 0.0
         fit[CaseType.PUBLIC, Kind.COMMITTEE] = s.committee_decision_prob
         fit[CaseType.PROPERTY, Kind.COMMITTEE] = s.committee_property_prob
-        fit[CaseType.NEIGHBOUR, Kind.COMMITTEE] = 0.5 * s.mediation_prob
+        fit[CaseType.NEIGHBOUR, Kind.COMMITTEE] = s.committee_mediation_fit * s.mediation_prob
         self.fit_table = fit.tolist()
 
     def note_satisfaction_change(self, hh: np.ndarray | None = None, change: np.ndarray | None = None) -> None:
@@ -495,7 +495,7 @@ class GovernanceModel(mesa.Model):
             return 0.0
         served = np.zeros(self.n_households, bool)
         served[cb.hh[at_so]] = True
-        return (0.3 * link) * served[hh]
+        return (self.s.outreach_find_prob * link) * served[hh]
 
     def assign_cases(self, idx: np.ndarray, slots: list[int], ctype: list[int] | None = None,
                      hh: list[int] | None = None, severity: list[float] | None = None) -> None:
@@ -517,8 +517,9 @@ class GovernanceModel(mesa.Model):
         well as their residents trust each other; the joint meeting as well as the
         compound's firm is supervised."""
         f = self.comp_kind_factor
-        f[:, Kind.COURTYARD] = 0.5 + 0.5 * self.comp_trust
-        f[:, Kind.JOINT_MEETING] = 0.7 + 0.3 * self.comp_supervision
+        trust_weight, supervision_weight = self.s.courtyard_trust_weight, self.s.joint_meeting_supervision_weight
+        f[:, Kind.COURTYARD] = 1.0 - trust_weight + trust_weight * self.comp_trust
+        f[:, Kind.JOINT_MEETING] = 1.0 - supervision_weight + supervision_weight * self.comp_supervision
         self.comp_kind_factor_list = f.tolist()
 
     def work_cases(self) -> None:
@@ -538,7 +539,7 @@ class GovernanceModel(mesa.Model):
         # grid workers give the cases now in hand (this week's new ones too) the time they
         # need, up to the share of their free time they keep for cases
         grid = self.grid_slot_range
-        slots.hours[grid] = np.minimum(load[grid] * s.grid_case_hours, 0.6 * self.free_hours)
+        slots.hours[grid] = np.minimum(load[grid] * s.grid_case_hours, s.grid_case_time_share * self.free_hours)
         # the legal advisor's hours serve legally complex disputes (advice to whoever
         # handles them) and legal needs brought to the advisor, all in the same proportion
         legal = book.legal & (slot != slots.none)
@@ -567,7 +568,8 @@ class GovernanceModel(mesa.Model):
         # a deliberation is as legitimate as its attendance
         if slots.hours[slots.deliberation] > 0:
             delib = (slot == slots.deliberation).nonzero()[0]
-            p_settle[delib] *= 0.4 + 0.6 * self.comp_legitimacy[self.hh_comp[book.hh[delib]]]
+            floor = s.deliberation_legitimacy_floor
+            p_settle[delib] *= floor + (1.0 - floor) * self.comp_legitimacy[self.hh_comp[book.hh[delib]]]
         np.minimum(p_settle, 1.0, out=p_settle)
         # staff clear a case they hold past the platform's deadline as readily as one
         # they have no time for; severe disputes are passed upward, the rest closed on
@@ -637,7 +639,7 @@ class GovernanceModel(mesa.Model):
             back = idx[back]
             book.recurrences += len(back)
             book.add(self.week, book.ctype[back], book.hh[back],
-                     np.minimum(1.0, book.severity[back] + 0.1), book.legal[back])
+                     np.minimum(1.0, book.severity[back] + self.s.recurrence_severity_step), book.legal[back])
         self.close_cases(idx, ending, ctype, slot, genuine)
 
     def close_cases(self, idx: np.ndarray, ending: list[int] | int, ctype: list[int] | None = None,

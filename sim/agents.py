@@ -307,42 +307,42 @@ class PartyOrganisation(mesa.Agent):
         """Set the time and chances of the residents' committee, mediators and courtyard
         councils, and the legal advisor's chance, for the coming month."""
         m, s = self.model, self.model.s
-        sl = m.slots
+        slots = m.slots
         free = self.workers * m.free_hours
         skill = m.skill_factor(self.staff_skill)
-        sl.hold[sl.desk] = sl.hold[sl.committee] = m.settlement_hold(self.staff_skill)
-        sl.hold[sl.mediation] = m.mediation_agreement_hold(self.mediator_skill)
-        sl.hours[sl.desk] = (s.desk_time_share * free + m.purchased_desk_hours) * m.facility_adequacy_desk
-        sl.case_hours[sl.desk] = s.desk_case_hours
-        sl.prob[sl.desk] = s.desk_service_prob * skill
-        sl.hours[sl.committee] = s.committee_time_share * free
-        sl.case_hours[sl.committee] = s.committee_case_hours
-        sl.prob[sl.committee] = skill  # × the chance for the case type, in the case's fit
-        sl.hours[sl.mediation] = self.mediators * s.mediator_hours_week
-        sl.case_hours[sl.mediation] = s.mediation_case_hours
-        sl.prob[sl.mediation] = s.mediation_prob * m.skill_factor(self.mediator_skill)
-        sl.hours[sl.courtyard] = np.inf
-        sl.prob[sl.courtyard] = s.courtyard_prob
-        sl.case_hours[sl.legal] = s.legal_need_case_hours  # hours: see GovernanceModel.work_cases
-        sl.prob[sl.legal] = s.legal_advice_prob
-        sl.prob[sl.joint_meeting] = s.joint_meeting_prob
-        sl.prob[sl.deliberation] = s.deliberation_prob
+        slots.hold[slots.desk] = slots.hold[slots.committee] = m.settlement_hold(self.staff_skill)
+        slots.hold[slots.mediation] = m.mediation_agreement_hold(self.mediator_skill)
+        slots.hours[slots.desk] = (s.desk_time_share * free + m.purchased_desk_hours) * m.facility_adequacy_desk
+        slots.case_hours[slots.desk] = s.desk_case_hours
+        slots.prob[slots.desk] = s.desk_service_prob * skill
+        slots.hours[slots.committee] = s.committee_time_share * free
+        slots.case_hours[slots.committee] = s.committee_case_hours
+        slots.prob[slots.committee] = skill  # × the chance for the case type, in the case's fit
+        slots.hours[slots.mediation] = self.mediators * s.mediator_hours_week
+        slots.case_hours[slots.mediation] = s.mediation_case_hours
+        slots.prob[slots.mediation] = s.mediation_prob * m.skill_factor(self.mediator_skill)
+        slots.hours[slots.courtyard] = np.inf
+        slots.prob[slots.courtyard] = s.courtyard_prob
+        slots.case_hours[slots.legal] = s.legal_need_case_hours  # hours: see GovernanceModel.work_cases
+        slots.prob[slots.legal] = s.legal_advice_prob
+        slots.prob[slots.joint_meeting] = s.joint_meeting_prob
+        slots.prob[slots.deliberation] = s.deliberation_prob
 
     def plan_week(self) -> None:
         """Meetings have an agenda in the weeks they sit, nothing otherwise."""
-        m, sl = self.model, self.model.slots
-        sl.hours[sl.joint_meeting] = m.s.meeting_agenda if m.joint_meeting_sits() else 0.0
-        sl.hours[sl.deliberation] = m.s.meeting_agenda if m.deliberation_sits() else 0.0
+        m, slots = self.model, self.model.slots
+        slots.hours[slots.joint_meeting] = m.s.meeting_agenda if m.joint_meeting_sits() else 0.0
+        slots.hours[slots.deliberation] = m.s.meeting_agenda if m.deliberation_sits() else 0.0
 
     def learn(self) -> None:
         """Monthly: pooled skill of community workers and mediators. A share of them is
         trained each month (all of them once per interval); all forget; cases teach."""
-        m, sl = self.model, self.model.slots
+        m, slots = self.model, self.model.slots
         floor = m.skill_floor_of(m.s.professional_social_worker_share)
         trained = m.s.training_gain * WEEKS_PER_MONTH / m.training_interval_weeks
-        staff_settled = m.settled_list[sl.desk] + m.settled_list[sl.committee]
+        staff_settled = m.settled_list[slots.desk] + m.settled_list[slots.committee]
         self.staff_skill = next_skill(m, self.staff_skill, floor, trained, staff_settled / max(self.workers, 1.0))
-        per_mediator = m.settled_list[sl.mediation] / max(self.mediators, 1.0)
+        per_mediator = m.settled_list[slots.mediation] / max(self.mediators, 1.0)
         self.mediator_skill = next_skill(m, self.mediator_skill, m.skill_floor_of(0.0), trained, per_mediator)
 
     # ---- triage ------------------------------------------------------------------------------
@@ -354,12 +354,12 @@ class PartyOrganisation(mesa.Agent):
         few for array arithmetic to pay (each numpy call costs as much as tens of
         plain Python operations).
         """
-        m, cb = self.model, self.model.cases
+        m, book = self.model, self.model.cases
         if len(known):
-            t, sev = cb.ctype[known].tolist(), cb.severity[known].tolist()
-            hh = cb.hh[known].tolist()
-            slots = self.route(t, sev, hh, cb.legal[known].tolist(), m.rng.random(len(known)).tolist(), load)
-            m.assign_cases(known, slots, t, hh, sev)
+            t, sev = book.ctype[known].tolist(), book.severity[known].tolist()
+            hh = book.hh[known].tolist()
+            handlers = self.route(t, sev, hh, book.legal[known].tolist(), m.rng.random(len(known)).tolist(), load)
+            m.assign_cases(known, handlers, t, hh, sev)
         self.move_on()
 
     def route(self, t: list[int], sev: list[float], hh: list[int], legal: list[bool],
@@ -367,14 +367,14 @@ class PartyOrganisation(mesa.Agent):
         """Who handles what (clauses 六, 七, 十, 十一, 十五), case by case; u is the
         uniform draw that `refer` uses, `load` the cases in hand per slot (updated as
         cases are handed over)."""
-        m, s, sl = self.model, self.model.s, self.model.slots
+        m, s, slots = self.model, self.model.s, self.model.slots
         default, grid_slot, comp = m.default_route, m.grid_slot_of_household, m.hh_comp_list
         property_route = m.comp_property_route
         hard_severity, simple_severity = s.hard_severity, s.simple_severity
         near = m.deliberation_near()
-        mediation = sl.mediation
-        room = sl.hours[mediation] / sl.case_hours[mediation]  # disputes it can give full attention
-        refer, link, referable = self.refer_one, s.three_social_linkage, sl.referable_to_so_list
+        mediation = slots.mediation
+        room = slots.hours[mediation] / slots.case_hours[mediation]  # disputes it can give full attention
+        refer, link, referable = self.refer_one, s.three_social_linkage, slots.referable_to_so_list
         out = []
         for ti, si, hi, li, ui in zip(t, sev, hh, legal, u):
             if ti == NEIGHBOUR:
@@ -386,7 +386,7 @@ class PartyOrganisation(mesa.Agent):
                 if load[mediation] < room:
                     slot = mediation
                 elif near and si >= hard_severity:
-                    slot = sl.deliberation
+                    slot = slots.deliberation
                 elif si < simple_severity and not li:
                     slot = grid_slot[hi]
                 else:
@@ -396,7 +396,7 @@ class PartyOrganisation(mesa.Agent):
                 # courtyard councils or the committee where there is no firm
                 slot = property_route[comp[hi]][si >= hard_severity]
             elif ti == PUBLIC and near:
-                slot = sl.deliberation  # deliberated if a meeting sits soon, else decided
+                slot = slots.deliberation  # deliberated if a meeting sits soon, else decided
             else:
                 slot = default[ti]  # needs: the legal advisor or the desk; public: committee
             # three-social linkage: needs and mediation cases may go to a social organisation
@@ -417,14 +417,14 @@ class PartyOrganisation(mesa.Agent):
         the disputes it has room for (clause 十一). Linkage thus adds capacity where it
         is free and never sends a case where it would be served worse. Returns the
         handler."""
-        m, sl = self.model, self.model.slots
-        if ui >= m.s.three_social_linkage or not sl.referable_to_so_list[x][ti]:
+        m, slots = self.model, self.model.slots
+        if ui >= m.s.three_social_linkage or not slots.referable_to_so_list[x][ti]:
             return x
-        prob, hours, case_hours, kind, fit = sl.prob, sl.hours, sl.case_hours, sl.kind_list, m.fit_table
-        if x == sl.mediation and load[x] * case_hours[x] < hours[x]:
+        prob, hours, case_hours, kind, fit = slots.prob, slots.hours, slots.case_hours, slots.kind_list, m.fit_table
+        if x == slots.mediation and load[x] * case_hours[x] < hours[x]:
             return x
         best, chance = x, prob[x] * fit[ti][kind[x]] * min(1.0, hours[x] / ((load[x] + 1) * case_hours[x]))
-        for so in range(sl.so_first_list[ti], sl.so_last_list[ti] + 1):
+        for so in range(slots.so_first_list[ti], slots.so_last_list[ti] + 1):
             c = prob[so] * fit[ti][kind[so]] * min(1.0, hours[so] / ((load[so] + 1) * case_hours[so]))
             if c > chance:
                 best, chance = so, c
@@ -433,29 +433,29 @@ class PartyOrganisation(mesa.Agent):
     def move_on(self) -> None:
         """Property disputes the firm has not settled within its patience go to the joint
         meeting (or the committee)."""
-        m, s, cb, sl = self.model, self.model.s, self.model.cases, self.model.slots
-        stuck = (sl.is_firm[cb.slot] & (cb.slot_since <= m.week - s.firm_patience_weeks)).nonzero()[0]
+        m, s, book, slots = self.model, self.model.s, self.model.cases, self.model.slots
+        stuck = (slots.is_firm[book.slot] & (book.slot_since <= m.week - s.firm_patience_weeks)).nonzero()[0]
         if len(stuck):
-            to = sl.joint_meeting if s.joint_meeting else sl.committee
+            to = slots.joint_meeting if s.joint_meeting else slots.committee
             m.assign_cases(stuck, [to] * len(stuck))
 
     def reconsider_waiting_needs(self) -> None:
         """Monthly: needs waiting at the desk are looked at again and, as the
         three-social linkage allows, referred to a social organisation that would
         serve them better (`refer`)."""
-        m, cb, sl = self.model, self.model.cases, self.model.slots
-        at_desk = (cb.slot == sl.desk).nonzero()[0]
+        m, book, slots = self.model, self.model.cases, self.model.slots
+        at_desk = (book.slot == slots.desk).nonzero()[0]
         if len(at_desk) and m.s.three_social_linkage > 0:
-            load = np.bincount(cb.slot, minlength=sl.n).tolist()
+            load = np.bincount(book.slot, minlength=slots.n).tolist()
             new = []
-            for ti, ui in zip(cb.ctype[at_desk].tolist(), m.rng.random(len(at_desk)).tolist()):
-                load[sl.desk] -= 1  # looked at as if new to the desk
-                x = self.refer_one(ti, ui, sl.desk, load)
+            for ti, ui in zip(book.ctype[at_desk].tolist(), m.rng.random(len(at_desk)).tolist()):
+                load[slots.desk] -= 1  # looked at as if new to the desk
+                x = self.refer_one(ti, ui, slots.desk, load)
                 load[x] += 1
                 new.append(x)
-            moved = [x != sl.desk for x in new]
+            moved = [x != slots.desk for x in new]
             if any(moved):
-                m.assign_cases(at_desk[moved], [x for x in new if x != sl.desk])
+                m.assign_cases(at_desk[moved], [x for x in new if x != slots.desk])
 
     # ---- meetings -------------------------------------------------------------------------------
     def convene_deliberation(self) -> None:

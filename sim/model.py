@@ -218,26 +218,26 @@ class GovernanceModel(mesa.Model):
         n_so = round(s.social_orgs_per_1000_households * self.n_households / 1000)
         so_types = sorted(SO_ORDER[i % len(SO_ORDER)] for i in range(n_so))
         n_firms = int((self.comp_firm >= 0).sum())
-        sl = self.slots = Slots(self.n_grids, so_types, n_firms)
+        slots = self.slots = Slots(self.n_grids, so_types, n_firms)
         self.settled_this_month: list[int] = []  # slots of this month's genuine settlements
-        self.settled_list = [0] * sl.n
-        self.staff_shortcut = np.where(sl.staff, self.shortcut_chance, 0.0)
-        self.grid_slot_range = slice(sl.grid0, sl.grid0 + self.n_grids)
-        self.grid_slot_of_household = (sl.grid0 + self.hh_grid).tolist()
+        self.settled_list = [0] * slots.n
+        self.staff_shortcut = np.where(slots.staff, self.shortcut_chance, 0.0)
+        self.grid_slot_range = slice(slots.grid0, slots.grid0 + self.n_grids)
+        self.grid_slot_of_household = (slots.grid0 + self.hh_grid).tolist()
         # what work_cases needs per handler slot (refreshed weekly; the last two rows
         # are fixed: staff's shortcut chance, and 1 for the `none` slot) and per case
         # type (fixed)
-        self.slot_table = np.zeros((6, sl.n))
+        self.slot_table = np.zeros((6, slots.n))
         self.slot_table[4] = self.staff_shortcut
-        self.slot_table[5, sl.none] = 1.0
+        self.slot_table[5, slots.none] = 1.0
         # what full attention does per slot: to escalation (people's mediation damps it
         # most), to abandonment (stops it)
-        self.attention_effect = np.ones((2, sl.n))
+        self.attention_effect = np.ones((2, slots.n))
         self.attention_effect[0] = s.attention_escalation_damping
-        self.attention_effect[0, sl.mediation] = s.mediation_escalation_damping
+        self.attention_effect[0, slots.mediation] = s.mediation_escalation_damping
         self.type_table = np.stack((self.escalation_by_type, self.abandon_by_type,
                                     s.severity_growth_week * IS_DISPUTE, IS_DISPUTE.astype(np.float64)))
-        sl.case_hours[self.grid_slot_range] = s.grid_case_hours
+        slots.case_hours[self.grid_slot_range] = s.grid_case_hours
         # per grid (GridWorker.plan_patrols): households, the chance a visit finds a
         # latent case, this week's coverage and chances of finding a case (rows: by the
         # patrol, by the patrol or a volunteer)
@@ -256,38 +256,38 @@ class GovernanceModel(mesa.Model):
         start = rng.uniform(0.1, 0.5, self.n_grids)
         for g in range(self.n_grids):
             floor = self.skill_floor_of(professional[g])
-            GridWorker(self, g, sl.grid0 + g, int(self.grid_size[g]), bool(professional[g]),
+            GridWorker(self, g, slots.grid0 + g, int(self.grid_size[g]), bool(professional[g]),
                        float(floor + (1 - floor) * start[g]), int(phases[g]))
         for i, t in enumerate(so_types):
-            SocialOrganisation(self, t, sl.so0 + i)
+            SocialOrganisation(self, t, slots.so0 + i)
         self.comp_kind_factor = np.ones((self.n_compounds, len(Kind)))
         self.comp_supervision = np.full(self.n_compounds, s.residents_committee_supervision)
         for comp in np.flatnonzero(self.comp_firm >= 0):
-            firm = PropertyFirm(self, int(comp), sl.firm0 + int(self.comp_firm[comp]), bool(self.comp_oc[comp]))
+            firm = PropertyFirm(self, int(comp), slots.firm0 + int(self.comp_firm[comp]), bool(self.comp_oc[comp]))
             self.comp_supervision[comp] = firm.supervision
         # where each case type goes when nothing more specific applies
-        self.default_route = [sl.desk] * len(CaseType)
+        self.default_route = [slots.desk] * len(CaseType)
         # neighbour disputes that people's mediation has no room for wait for it; without
         # mediators the residents' committee mediates itself
-        self.default_route[CaseType.NEIGHBOUR] = sl.mediation if s.mediators_per_1000_households > 0 else sl.committee
-        self.default_route[CaseType.PROPERTY] = sl.committee
-        self.default_route[CaseType.PUBLIC] = sl.committee
+        self.default_route[CaseType.NEIGHBOUR] = slots.mediation if s.mediators_per_1000_households > 0 else slots.committee
+        self.default_route[CaseType.PROPERTY] = slots.committee
+        self.default_route[CaseType.PUBLIC] = slots.committee
         if s.legal_advisor_hours_per_week > 0:
-            self.default_route[CaseType.LEGAL_NEED] = sl.legal
+            self.default_route[CaseType.LEGAL_NEED] = slots.legal
         # comp_property_route[compound, severe]: property disputes go to the firm, or
         # when severe to the joint meeting (or the committee); to the courtyard council
         # where the compound governs itself; to the committee where nobody manages it
-        self.comp_property_route = [[sl.committee, sl.committee] for _ in range(self.n_compounds)]
+        self.comp_property_route = [[slots.committee, slots.committee] for _ in range(self.n_compounds)]
         for c in range(self.n_compounds):
             self.set_property_route(c)
         self.init_fit_table()
 
     def set_property_route(self, c: int) -> None:
-        sl, route = self.slots, self.comp_property_route
+        slots, route = self.slots, self.comp_property_route
         if self.comp_mode[c] == self.MANAGED:
-            route[c] = [int(sl.firm0 + self.comp_firm[c]), sl.joint_meeting if self.s.joint_meeting else sl.committee]
+            route[c] = [int(slots.firm0 + self.comp_firm[c]), slots.joint_meeting if self.s.joint_meeting else slots.committee]
         else:
-            route[c] = [sl.courtyard if self.comp_mode[c] == self.SELF_GOVERNED else sl.committee] * 2
+            route[c] = [slots.courtyard if self.comp_mode[c] == self.SELF_GOVERNED else slots.committee] * 2
 
     def init_fit_table(self) -> None:
         """How well a handler of each kind suits each case type, beyond time and skill."""
@@ -367,12 +367,12 @@ class GovernanceModel(mesa.Model):
 
     # ---- the week ---------------------------------------------------------------------------------
     def step(self) -> None:
-        cb = self.cases
+        book = self.cases
         self.week = self.steps
         Resident.raise_cases(self)
-        cb.merge()
+        book.merge()
         self.party.plan_week()
-        load = np.bincount(cb.slot, minlength=self.slots.n)
+        load = np.bincount(book.slot, minlength=self.slots.n)
         GridWorker.plan_patrols(self, load)
         self.party.triage(self.come_to_light(), load.tolist())
         if self.deliberation_sits():
@@ -380,8 +380,8 @@ class GovernanceModel(mesa.Model):
         self.work_cases()
         if self.week % WEEKS_PER_MONTH == 0:
             self.end_month()
-        cb.end_week()
-        cb.check_conservation()
+        book.end_week()
+        book.check_conservation()
 
     def end_month(self) -> None:
         """Fees, firms, activities, views and learning move monthly."""
@@ -457,12 +457,12 @@ class GovernanceModel(mesa.Model):
         worker's visit, a volunteer's contact, or a social organisation serving the
         household (discovery channels are rare and taken as additive). One draw per case
         decides whether and through which channel. Returns the cases now known."""
-        cb = self.cases
-        latent = (cb.state == LATENT).nonzero()[0]
+        book = self.cases
+        latent = (book.state == LATENT).nonzero()[0]
         if not len(latent):
             return latent
-        hh = cb.hh[latent]
-        p_report = Resident.report_chance(self, hh, cb.ctype[latent], cb.severity[latent])
+        hh = book.hh[latent]
+        p_report = Resident.report_chance(self, hh, book.ctype[latent], book.severity[latent])
         a, b = self.grid_find.take(self.hh_grid[hh], axis=1)  # patrol; patrol or volunteer
         p_find = np.minimum(1.0, b + self.outreach_chance(hh))
         u = self.rng.random(len(latent))
@@ -480,21 +480,21 @@ class GovernanceModel(mesa.Model):
                     v = (ui - pi) / max(1.0 - pi, 1e-12)  # uniform on [0, p_find)
                     channels[1 + (v >= ai) + (v >= bi)] += 1  # patrol, volunteer, outreach
             known = latent[known]
-            cb.make_known(known, channels, self.week)
+            book.make_known(known, channels, self.week)
         return known
 
     def outreach_chance(self, hh: np.ndarray) -> np.ndarray | float:
         """Social organisations serving a household notice its other troubles, as
         readily as the three-social linkage lets them pass them on."""
         link = self.s.three_social_linkage
-        cb = self.cases
+        book = self.cases
         if link == 0:
             return 0.0
-        at_so = self.slots.is_social_org[cb.slot]
+        at_so = self.slots.is_social_org[book.slot]
         if not at_so.any():
             return 0.0
         served = np.zeros(self.n_households, bool)
-        served[cb.hh[at_so]] = True
+        served[book.hh[at_so]] = True
         return (self.s.outreach_find_prob * link) * served[hh]
 
     def assign_cases(self, idx: np.ndarray, slots: list[int], ctype: list[int] | None = None,
@@ -503,14 +503,14 @@ class GovernanceModel(mesa.Model):
         kind, the compound (courtyards, joint meeting) and the case's severity. (The
         caller may pass the cases' type, household and severity as lists.) Case by
         case: cases are handed over a few at a time."""
-        cb = self.cases
+        book = self.cases
         if ctype is None:
-            ctype, hh, severity = cb.ctype[idx].tolist(), cb.hh[idx].tolist(), cb.severity[idx].tolist()
+            ctype, hh, severity = book.ctype[idx].tolist(), book.hh[idx].tolist(), book.severity[idx].tolist()
         kind, fit, factor, comp = self.slots.kind_list, self.fit_table, self.comp_kind_factor_list, self.hh_comp_list
         penalty = self.s.severity_penalty
         fits = [fit[t][kind[x]] * factor[comp[h]][kind[x]] * (1.0 - penalty * sv)
                 for x, t, h, sv in zip(slots, ctype, hh, severity)]
-        cb.assign(idx, slots, fits, self.week)
+        book.assign(idx, slots, fits, self.week)
 
     def update_comp_kind_factor(self) -> None:
         """Handlers whose success depends on the compound: courtyard councils work as
@@ -692,9 +692,9 @@ class GovernanceModel(mesa.Model):
         self.comp_collection[comp] = 0.0
         self.comp_supervision[comp] = self.s.residents_committee_supervision
         self.set_property_route(comp)
-        cb, sl = self.cases, self.slots
-        mine = (cb.slot == firm.slot).nonzero()[0]
-        self.assign_cases(mine, [sl.courtyard if self_govern else sl.committee] * len(mine))
+        book, slots = self.cases, self.slots
+        mine = (book.slot == firm.slot).nonzero()[0]
+        self.assign_cases(mine, [slots.courtyard if self_govern else slots.committee] * len(mine))
         firm.remove()
 
 

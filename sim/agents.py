@@ -375,6 +375,7 @@ class PartyOrganisation(mesa.Agent):
         mediation = slots.mediation
         room = slots.hours[mediation] / slots.case_hours[mediation]  # disputes it can give full attention
         refer, link, referable = self.refer_one, s.three_social_linkage, slots.referable_to_so_list
+        capacity = (slots.prob.tolist(), slots.hours.tolist(), slots.case_hours.tolist())
         out = []
         for ti, si, hi, li, ui in zip(t, sev, hh, legal, u):
             if ti == NEIGHBOUR:
@@ -401,26 +402,25 @@ class PartyOrganisation(mesa.Agent):
                 slot = default[ti]  # needs: the legal advisor or the desk; public: committee
             # three-social linkage: needs and mediation cases may go to a social organisation
             if ui < link and referable[slot][ti]:
-                slot = refer(ti, ui, slot, load)
+                slot = refer(ti, slot, load, capacity)
             load[slot] += 1
             out.append(slot)
         return out
 
-    def refer_one(self, ti: int, ui: float, x: int, load: list[int]) -> int:
-        """Three-social linkage (clause 六). With chance `three_social_linkage` (ui <
-        linkage), a case of type ti bound for slot x that a social organisation of its
-        type could take (a need, or a dispute bound for mediation or the committee) is
-        looked at with the organisations in mind: it goes to the one that would give it
-        the best weekly chance of settlement — its chance at full attention, its fit
-        for the case type and the share of attention it could give with one case more
-        (`load`: cases in hand per slot) — if that beats x. People's mediation keeps
-        the disputes it has room for (clause 十一). Linkage thus adds capacity where it
-        is free and never sends a case where it would be served worse. Returns the
-        handler."""
-        m, slots = self.model, self.model.slots
-        if ui >= m.s.three_social_linkage or not slots.referable_to_so_list[x][ti]:
-            return x
-        prob, hours, case_hours, kind, fit = slots.prob, slots.hours, slots.case_hours, slots.kind_list, m.fit_table
+    def refer_one(self, ti: int, x: int, load: list[int], capacity: tuple[list[float], ...]) -> int:
+        """Three-social linkage (clause 六), for a case of type ti bound for slot x that
+        the linkage draw has put up for referral and that a social organisation of its
+        type could take (a need, or a dispute bound for mediation or the committee). It
+        goes to the organisation that would give it the best weekly chance of
+        settlement — its chance at full attention, its fit for the case type and the
+        share of attention it could give with one case more (`load`: cases in hand per
+        slot; `capacity`: the slots' chances, hours and case hours as lists) — if that
+        beats x. People's mediation keeps the disputes it has room for (clause 十一).
+        Linkage thus adds capacity where it is free and never sends a case where it
+        would be served worse. Returns the handler."""
+        slots, fit = self.model.slots, self.model.fit_table
+        prob, hours, case_hours = capacity
+        kind = slots.kind_list
         if x == slots.mediation and load[x] * case_hours[x] < hours[x]:
             return x
         best, chance = x, prob[x] * fit[ti][kind[x]] * min(1.0, hours[x] / ((load[x] + 1) * case_hours[x]))
@@ -447,15 +447,19 @@ class PartyOrganisation(mesa.Agent):
         at_desk = (book.slot == slots.desk).nonzero()[0]
         if len(at_desk) and m.s.three_social_linkage > 0:
             load = np.bincount(book.slot, minlength=slots.n).tolist()
+            capacity = (slots.prob.tolist(), slots.hours.tolist(), slots.case_hours.tolist())
+            desk, link, referable = slots.desk, m.s.three_social_linkage, slots.referable_to_so_list[slots.desk]
             new = []
             for ti, ui in zip(book.ctype[at_desk].tolist(), m.rng.random(len(at_desk)).tolist()):
-                load[slots.desk] -= 1  # looked at as if new to the desk
-                x = self.refer_one(ti, ui, slots.desk, load)
-                load[x] += 1
+                x = desk
+                if ui < link and referable[ti]:
+                    load[desk] -= 1  # looked at as if new to the desk
+                    x = self.refer_one(ti, desk, load, capacity)
+                    load[x] += 1
                 new.append(x)
-            moved = [x != slots.desk for x in new]
+            moved = [x != desk for x in new]
             if any(moved):
-                m.assign_cases(at_desk[moved], [x for x in new if x != slots.desk])
+                m.assign_cases(at_desk[moved], [x for x in new if x != desk])
 
     # ---- meetings -------------------------------------------------------------------------------
     def convene_deliberation(self) -> None:

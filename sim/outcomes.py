@@ -163,6 +163,10 @@ _YEARLY_TYPES = ((CaseType.NEIGHBOUR, "neighbour_disputes"), (CaseType.PROPERTY,
                  (CaseType.PUBLIC, "public_matters"))
 
 
+_YEARLY_NAMES = [(offset + t, f"{name}_{kind}_per_1000") for kind, offset in (("arising", 0), ("reported", N_TYPES))
+                 for t, name in _YEARLY_TYPES]
+
+
 def _yearly(history: list[list[int]], n: int) -> dict[str, float]:
     """Disputes arising and reported by type in the last 52 weeks per 1,000 households
     (scaled to a year before week 52), and property disputes' year-on-year ratios.
@@ -172,16 +176,9 @@ def _yearly(history: list[list[int]], n: int) -> dict[str, float]:
     weeks = len(history) - 1
     span = min(weeks, WEEKS_PER_YEAR)
     year_ago = history[-1 - span]
-    out = {}
-    for kind, offset in (("arising", 0), ("reported", N_TYPES)):
-        for t, name in _YEARLY_TYPES:
-            i = offset + t
-            out[f"{name}_{kind}_per_1000"] = (now[i] - year_ago[i]) * 1000.0 * WEEKS_PER_YEAR / (span * n) if span else NAN
-    for kind, offset in (("arising", 0), ("reported", N_TYPES)):
-        i = offset + CaseType.PROPERTY
-        if weeks >= 2 * WEEKS_PER_YEAR:
-            before = year_ago[i] - history[-1 - 2 * WEEKS_PER_YEAR][i]
-            out[f"property_disputes_{kind}_yoy"] = (now[i] - year_ago[i]) / before if before else NAN
-        else:
-            out[f"property_disputes_{kind}_yoy"] = NAN
+    scale = 1000.0 * WEEKS_PER_YEAR / (span * n) if span else NAN
+    out = {name: (now[i] - year_ago[i]) * scale for i, name in _YEARLY_NAMES}
+    for kind, i in (("arising", CaseType.PROPERTY), ("reported", N_TYPES + CaseType.PROPERTY)):
+        before = year_ago[i] - history[-1 - 2 * WEEKS_PER_YEAR][i] if weeks >= 2 * WEEKS_PER_YEAR else 0
+        out[f"property_disputes_{kind}_yoy"] = (now[i] - year_ago[i]) / before if before else NAN
     return out

@@ -22,7 +22,7 @@ from sim.cases import (CLOSED, GENUINE, GIVEN_UP, IS_DISPUTE, LAPSED, LATENT, PA
                        RETURNS, CaseBook, CaseType, Channel)
 from sim.levers import resolve
 from sim.outcomes import group_codes
-from sim.slots import Kind, Slots
+from sim.slots import HandlerKind, Slots
 
 PUBLIC = int(CaseType.PUBLIC)
 
@@ -260,7 +260,7 @@ class GovernanceModel(mesa.Model):
                        float(floor + (1 - floor) * start[g]), int(phases[g]))
         for i, t in enumerate(so_types):
             SocialOrganisation(self, t, slots.so0 + i)
-        self.comp_kind_factor = np.ones((self.n_compounds, len(Kind)))
+        self.comp_kind_factor = np.ones((self.n_compounds, len(HandlerKind)))
         self.comp_supervision = np.full(self.n_compounds, s.residents_committee_supervision)
         for comp in np.flatnonzero(self.comp_firm >= 0):
             firm = PropertyFirm(self, int(comp), slots.firm0 + int(self.comp_firm[comp]), bool(self.comp_oc[comp]))
@@ -292,19 +292,19 @@ class GovernanceModel(mesa.Model):
     def init_fit_table(self) -> None:
         """How well a handler of each kind suits each case type, beyond time and skill."""
         s = self.s
-        fit = np.ones((len(CaseType), len(Kind)))
+        fit = np.ones((len(CaseType), len(HandlerKind)))
         # psychological support needs qualified social workers
         fit[CaseType.PSYCH, :] = 0.3 + 0.7 * s.professional_social_worker_share
-        fit[CaseType.PSYCH, Kind.SOCIAL_ORG] = 1.0
+        fit[CaseType.PSYCH, HandlerKind.SOCIAL_ORG] = 1.0
         # legal needs at the desk: the committee can only point the way
-        fit[CaseType.LEGAL_NEED, Kind.DESK] = s.desk_legal_fit
+        fit[CaseType.LEGAL_NEED, HandlerKind.DESK] = s.desk_legal_fit
         # the residents' committee: its chance depends on what it is asked to do —
         # decide a public matter top-down, mediate a property dispute without authority
         # over the firm, or mediate a neighbour dispute itself
-        fit[:, Kind.COMMITTEE] = 0.0
-        fit[CaseType.PUBLIC, Kind.COMMITTEE] = s.committee_decision_prob
-        fit[CaseType.PROPERTY, Kind.COMMITTEE] = s.committee_property_prob
-        fit[CaseType.NEIGHBOUR, Kind.COMMITTEE] = s.committee_mediation_fit * s.mediation_prob
+        fit[:, HandlerKind.COMMITTEE] = 0.0
+        fit[CaseType.PUBLIC, HandlerKind.COMMITTEE] = s.committee_decision_prob
+        fit[CaseType.PROPERTY, HandlerKind.COMMITTEE] = s.committee_property_prob
+        fit[CaseType.NEIGHBOUR, HandlerKind.COMMITTEE] = s.committee_mediation_fit * s.mediation_prob
         self.fit_table = fit.tolist()
 
     def note_satisfaction_change(self, hh: np.ndarray | None = None, change: np.ndarray | None = None) -> None:
@@ -518,8 +518,8 @@ class GovernanceModel(mesa.Model):
         compound's firm is supervised."""
         f = self.comp_kind_factor
         trust_weight, supervision_weight = self.s.courtyard_trust_weight, self.s.joint_meeting_supervision_weight
-        f[:, Kind.COURTYARD] = 1.0 - trust_weight + trust_weight * self.comp_trust
-        f[:, Kind.JOINT_MEETING] = 1.0 - supervision_weight + supervision_weight * self.comp_supervision
+        f[:, HandlerKind.COURTYARD] = 1.0 - trust_weight + trust_weight * self.comp_trust
+        f[:, HandlerKind.JOINT_MEETING] = 1.0 - supervision_weight + supervision_weight * self.comp_supervision
         self.comp_kind_factor_list = f.tolist()
 
     def work_cases(self) -> None:

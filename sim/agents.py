@@ -25,9 +25,6 @@ NEIGHBOUR, PROPERTY, PUBLIC = int(CaseType.NEIGHBOUR), int(CaseType.PROPERTY), i
 # import sim.model (which imports it): the import runs one way.
 GovernanceModel = mesa.Model
 
-# a firm's service quality: what even a neglectful firm keeps up, plus effort
-QUALITY_FLOOR, QUALITY_SPAN = 0.2, 0.7
-
 def next_skill(m: GovernanceModel, k: float, floor: float, trained: float, settled: float) -> float:
     """A month of a worker's skill: it decays towards the floor, training closes the
     share `trained` of the gap to full skill, and each case settled closes
@@ -491,7 +488,7 @@ class SocialOrganisation(mesa.Agent):
         """Yearly funding from the community budget sets the organisation's capacity:
         purchased hours plus its own volunteers, effective as its staff are qualified."""
         m, s = self.model, self.model.s
-        qualified = 0.6 + 0.4 * s.professional_social_worker_share
+        qualified = s.so_unqualified_factor + (1.0 - s.so_unqualified_factor) * s.professional_social_worker_share
         m.slots.hours[self.slot] = hours + s.so_volunteer_hours_week
         m.slots.case_hours[self.slot] = s.so_case_hours
         m.slots.prob[self.slot] = s.so_service_prob * qualified
@@ -519,7 +516,8 @@ class PropertyFirm(mesa.Agent):
     def set_effort(self, effort: float) -> None:
         m = self.model
         self.effort = effort
-        m.comp_quality[self.compound] = QUALITY_FLOOR + QUALITY_SPAN * effort
+        # service quality: what even a neglectful firm keeps up, plus effort
+        m.comp_quality[self.compound] = min(1.0, m.s.firm_quality_floor + m.s.firm_quality_span * effort)
         m.slots.prob[self.slot] = m.s.firm_response_prob * effort
 
     def review_month(self) -> None:

@@ -627,7 +627,8 @@ class GovernanceModel(mesa.Model):
                     ending[i] = LAPSED
         if decided:
             hh = book.hh[idx[decided]]
-            accept = self.s.topdown_acceptance * (0.7 + 0.3 * self.trust[hh])
+            weight = self.s.topdown_trust_weight
+            accept = self.s.topdown_acceptance * (1.0 - weight + weight * self.trust[hh])
             for i, yes in zip(decided, (self.rng.random(len(hh)) < accept).tolist()):
                 ending[i] = GENUINE if yes else PETITIONED
             np.add.at(self.comp_trust_down, self.hh_comp[hh], 0.3 * self.s.case_outcome_impact)

@@ -266,9 +266,6 @@ class PartyOrganisation(mesa.Agent):
         self.staff_skill = model.initial_pooled_skill(s.professional_social_worker_share)
         self.mediator_skill = model.initial_pooled_skill(0.0)
         self.service_budget_share = 0.0
-        # organisations of each case type per unit of linkage: u / link x count picks one
-        link = s.three_social_linkage
-        self.so_per_link = [c / link if link > 0 else 0.0 for c in model.slots.so_count.tolist()]
 
     # ---- budget and volunteers --------------------------------------------------------
     def allocate_budget(self) -> None:

@@ -2,8 +2,9 @@
 
 The cluster is one that `dask scheduler` and `dask worker` (or dask-jobqueue, on
 SLURM or PBS) started, reached by its scheduler address, or else a local cluster
-with one single-threaded worker process per core. The plan is scattered to every
-worker once; chunks of runs are submitted a few per worker thread at a time, and
+with one single-threaded worker process per core. The plan's settings and bases
+are scattered to every worker once; chunks of runs, each carrying its own points,
+are submitted a few per worker thread at a time, and
 each finished chunk comes back to this process, which writes it as a store part —
 so memory stays bounded and a lost worker costs only its chunks in flight (Dask
 reruns them elsewhere; a lost coordinator costs nothing that `--resume` cannot
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from itertools import islice
 from typing import TYPE_CHECKING
@@ -26,8 +27,8 @@ from urllib.parse import urlsplit
 import pyarrow as pa
 
 from sim.errors import InputError
-from sim.engine.execute import _attempts_of, available_cores, chunks, guided_chunks, run_chunk
-from sim.engine.plan import Plan, Task
+from sim.engine.execute import available_cores, run_chunk
+from sim.engine.plan import Chunk, RunSpec
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -102,21 +103,25 @@ def cluster_threads(client: Client) -> int:
     return max(1, sum(client.nthreads().values()))
 
 
-def run_dask(plan: Plan, tasks: Sequence[Task], attempts: Mapping[int, int],
+def run_dask(spec: RunSpec, make_chunks: Callable[[int], Iterator[Chunk]],
              collect: Callable[[pa.Table, pa.Table], None], *, workers: int | None = None,
-             scheduler: str | None = None, chunk_size: int | None = None) -> None:
-    """Run tasks on the cluster in chunks, handing each finished chunk to collect()."""
+             scheduler: str | None = None) -> None:
+    """Run chunks on the cluster, handing each finished chunk to collect().
+
+    make_chunks(threads) gives the chunks, sized for that many worker threads, each
+    built only when it is submitted.
+    """
     from distributed import as_completed
 
     with client_for(scheduler, workers) as client:
         threads = max(cluster_threads(client), workers or 0)
-        batches = iter(chunks(tasks, chunk_size) if chunk_size else guided_chunks(tasks, threads))
-        plan_future = client.scatter(plan, broadcast=True, hash=False)
+        chunks = make_chunks(threads)
+        spec_future = client.scatter(spec, broadcast=True, hash=False)
 
-        def submit(batch: Sequence[Task]):
-            return client.submit(run_chunk, plan_future, batch, 1, _attempts_of(batch, attempts), pure=False)
+        def submit(chunk: Chunk):
+            return client.submit(run_chunk, spec_future, chunk, pure=False)
 
-        pending = as_completed([submit(b) for b in islice(batches, 2 * threads)])
+        pending = as_completed([submit(c) for c in islice(chunks, 2 * threads)])
         for future in pending:
             try:
                 runs, series = future.result()
@@ -127,5 +132,5 @@ def run_dask(plan: Plan, tasks: Sequence[Task], attempts: Mapping[int, int],
             collect(runs, series)
             # keep about two chunks per worker thread in flight, as workers come and go
             room = 2 * cluster_threads(client) - pending.count()
-            for batch in islice(batches, max(1, room)):
-                pending.add(submit(batch))
+            for chunk in islice(chunks, max(1, room)):
+                pending.add(submit(chunk))

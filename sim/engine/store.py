@@ -31,19 +31,21 @@ import re
 import shutil
 import socket
 import threading
+import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sim.errors import InputError
-from sim.levers import LEVERS
 from sim.outcomes import OUTCOME_NAMES
-from sim.engine.plan import LeverValues, Plan
+from sim.engine.plan import DESIGN_SCHEMA, LEVER_FIELDS, Plan
 
 MANIFEST = "manifest.json"
 DESIGN = "design.parquet"
@@ -55,9 +57,10 @@ PART = re.compile(r"^part-([sm])(\d+)-(\d+)\.parquet$")
 LAYOUT = {RUNS, TIMESERIES, DESIGN, SHARDS}
 # beyond this many points the manifest names design.parquet instead of listing them
 MANIFEST_MAX_POINTS = 1000
+# a part is written when its gathered chunks reach this size, or hold this much work
+PART_BYTES = 32 * 2**20
+FLUSH_S = 30.0
 
-_ARROW = {"float": pa.float64(), "int": pa.int64(), "bool": pa.bool_(), "choice": pa.string()}
-LEVER_FIELDS = [pa.field(l.name, _ARROW[l.type]) for l in LEVERS]
 OUTCOME_FIELDS = [pa.field(name, pa.float64()) for name in OUTCOME_NAMES]
 RUNS_SCHEMA = pa.schema(
     [pa.field("run_id", pa.int64()), pa.field("point_id", pa.int64()), pa.field("scenario", pa.string()),
@@ -66,7 +69,6 @@ RUNS_SCHEMA = pa.schema(
     + [pa.field("status", pa.string()), pa.field("error", pa.string()),
        pa.field("attempt", pa.int64()), pa.field("wall_time_s", pa.float64())])
 TIMESERIES_SCHEMA = pa.schema([pa.field("run_id", pa.int64()), pa.field("week", pa.int64())] + OUTCOME_FIELDS)
-DESIGN_SCHEMA = pa.schema([pa.field("point_id", pa.int64()), pa.field("scenario", pa.string())] + LEVER_FIELDS)
 
 
 # ---- atomic files ----------------------------------------------------------------------------------
@@ -159,6 +161,15 @@ def shard_part_name(shard: int, seq: int) -> str:
     return f"part-s{shard:03d}-{seq:06d}.parquet"
 
 
+@dataclass(frozen=True)
+class Finished:
+    """The runs a store holds, one entry per run (its latest attempt), by run id."""
+
+    run_id: np.ndarray
+    ok: np.ndarray
+    attempt: np.ndarray
+
+
 class Store:
     """A results directory being written (or resumed) by one process, for one shard."""
 
@@ -217,7 +228,7 @@ class Store:
             # a sibling shard created it first: join, if it is the same plan
             return cls._join(path, plan, shard, shards, resume)
         # only the manifest's creator writes the design (a joiner has checked the plan first)
-        write_table(path / DESIGN, design_table(plan))
+        write_design(path / DESIGN, plan)
         return cls(path, shard, shards)
 
     @classmethod
@@ -234,7 +245,7 @@ class Store:
                              "or --resume to fill in the missing runs with any split", source=str(path),
                              key="--shard")
         if not (path / DESIGN).is_file():  # its creator died before writing it
-            write_table(path / DESIGN, design_table(plan))
+            write_design(path / DESIGN, plan)
         store = cls(path, shard, shards)
         store.remove_orphans()
         return store
@@ -257,14 +268,25 @@ class Store:
                 f.unlink(missing_ok=True)
 
     # ---- what is done -----------------------------------------------------------------
-    def finished(self) -> pd.DataFrame:
-        """run_id, status and attempt of every run recorded so far (latest attempt)."""
-        columns = ["run_id", "status", "attempt"]
-        names = part_names(self.runs_dir)
-        df = _read_parts(self.runs_dir, names, columns) if names else pd.DataFrame()
-        if df.empty:
-            return RUNS_SCHEMA.empty_table().select(columns).to_pandas()
-        return latest_attempts(df)
+    def finished(self) -> Finished:
+        """Every run recorded so far (its latest attempt): ids, whether ok, attempt — as
+        arrays, about 17 bytes a run, so a store of a million runs resumes in 20 MB."""
+        tables = []
+        for name in part_names(self.runs_dir):
+            try:
+                tables.append(pq.read_table(self.runs_dir / name, columns=["run_id", "status", "attempt"]))
+            except FileNotFoundError:  # merged away since the listing: its rows are in a newer part
+                continue
+        if not tables:
+            return Finished(np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0, np.int64))
+        t = pa.concat_tables(tables)
+        run_id = t["run_id"].to_numpy()
+        attempt = t["attempt"].to_numpy()
+        ok = pc.equal(t["status"], "ok").to_numpy(zero_copy_only=False)
+        order = np.lexsort((attempt, run_id))  # by run, then attempt: the last of each run wins
+        run_id, attempt, ok = run_id[order], attempt[order], ok[order]
+        last = np.append(run_id[1:] != run_id[:-1], True)
+        return Finished(run_id[last], ok[last], attempt[last])
 
     # ---- writing ----------------------------------------------------------------------
     def write(self, runs: pa.Table, timeseries: pa.Table | None) -> str:
@@ -286,6 +308,10 @@ class Store:
             if has_series:  # another writer took this runs name in between: give it back
                 (self.ts_dir / name).unlink(missing_ok=True)
 
+    def parts(self, runs_per_part: int = 1) -> PartWriter:
+        """A writer that gathers finished chunks into parts of about runs_per_part runs."""
+        return PartWriter(self, runs_per_part)
+
     def finish(self, status: str = "complete", **extra: Any) -> None:
         """Record how the execution ended: in the manifest, or (a shard of several) in
         the shard's own status file, so that shards never rewrite one file at once;
@@ -300,6 +326,51 @@ class Store:
         manifest = read_manifest(self.path)
         manifest.update(status=status, **extra)
         write_json(self.path / MANIFEST, manifest)
+
+
+class PartWriter:
+    """Finished chunks gathered into fewer, larger parts: a part is written once it holds
+    `runs_per_part` runs, PART_BYTES of tables, or FLUSH_S seconds of work, and at
+    close. A sweep of a million runs thus leaves hundreds of parts, not tens of
+    thousands; a crash loses at most what is gathered (under FLUSH_S seconds of work),
+    which --resume reruns. Use as a context manager: the gathered runs are written on
+    the way out, an error's way included.
+    """
+
+    def __init__(self, store: Store, runs_per_part: int = 1) -> None:
+        self.store = store
+        self.runs_per_part = max(1, runs_per_part)
+        self._runs: list[pa.Table] = []
+        self._series: list[pa.Table] = []
+        self._rows = self._bytes = 0
+        self._since = 0.0
+
+    def add(self, runs: pa.Table, timeseries: pa.Table | None) -> None:
+        if not self._runs:
+            self._since = time.monotonic()
+        self._runs.append(runs)
+        self._rows += runs.num_rows
+        self._bytes += runs.nbytes
+        if timeseries is not None and timeseries.num_rows:
+            self._series.append(timeseries)
+            self._bytes += timeseries.nbytes
+        if (self._rows >= self.runs_per_part or self._bytes >= PART_BYTES
+                or time.monotonic() - self._since >= FLUSH_S):
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._runs:
+            return
+        runs = pa.concat_tables(self._runs)
+        series = pa.concat_tables(self._series) if self._series else None
+        self._runs, self._series, self._rows, self._bytes = [], [], 0, 0
+        self.store.write(runs, series)
+
+    def __enter__(self) -> PartWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.flush()
 
 
 def _only_layout(path: Path, entries: list[Path]) -> bool:
@@ -346,12 +417,17 @@ def _short(value: Any) -> str:
 
 
 def design_table(plan: Plan) -> pa.Table:
-    """One row per point, built column by column (a design can have many points)."""
-    levers = [p.levers.to_dict() if isinstance(p.levers, LeverValues) else p.levers for p in plan.points]
-    columns = {"point_id": [p.point_id for p in plan.points], "scenario": [p.scenario for p in plan.points]}
-    for f in LEVER_FIELDS:
-        columns[f.name] = [values[f.name] for values in levers]
-    return pa.Table.from_pydict(columns, schema=DESIGN_SCHEMA)
+    """One row per point (for small plans and tests; stores stream it, see write_design)."""
+    return pa.concat_tables(plan.design_blocks())
+
+
+def write_design(path: Path, plan: Plan) -> None:
+    """design.parquet, a block of points at a time (one row group each)."""
+    def write(tmp: Path) -> None:
+        with pq.ParquetWriter(tmp, DESIGN_SCHEMA) as writer:
+            for block in plan.design_blocks():
+                writer.write_table(block)
+    write_atomic(path, write)
 
 
 def read_manifest(path: Path | str) -> dict[str, Any]:

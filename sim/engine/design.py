@@ -56,10 +56,13 @@ class Range:
 
     def scale(self, u: np.ndarray) -> list[Any]:
         """Unit-cube coordinates as this lever's values."""
+        return self.scale_array(u).tolist()
+
+    def scale_array(self, u: np.ndarray) -> np.ndarray:
         if self.lever.type == "int":
             low, high = int(self.low), int(self.high)
-            return np.minimum(np.floor(low + u * (high - low + 1)), high).astype(int).tolist()
-        return (self.low + u * (self.high - self.low)).tolist()
+            return np.minimum(np.floor(low + u * (high - low + 1)), high).astype(np.int64)
+        return self.low + u * (self.high - self.low)
 
     def steps(self, n: int) -> list[Any]:
         """n evenly spaced values from low to high, for grids (integers rounded)."""
@@ -85,8 +88,9 @@ class Rows(Sequence[dict[str, Any]]):
     def __len__(self) -> int:
         raise NotImplementedError
 
-    def block(self, start: int, stop: int) -> dict[str, list[Any]]:
-        """Columns {lever: values} of rows [start, stop); a None leaves the lever to the base."""
+    def block(self, start: int, stop: int) -> dict[str, np.ndarray]:
+        """Columns {lever: values} of rows [start, stop); typed arrays, or object arrays
+        in which a None leaves the lever to the base."""
         raise NotImplementedError
 
     def describe(self) -> dict[str, Any]:
@@ -101,11 +105,11 @@ class Rows(Sequence[dict[str, Any]]):
             raise IndexError(i)
         i %= n
         cols = self.block(i, i + 1)
-        return {k: v[0] for k, v in cols.items() if v[0] is not None}
+        return {k: v[0] for k, v in ((k, v.tolist()) for k, v in cols.items()) if v[0] is not None}
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for start in range(0, len(self), BLOCK):
-            cols = self.block(start, min(len(self), start + BLOCK))
+            cols = {k: v.tolist() for k, v in self.block(start, min(len(self), start + BLOCK)).items()}
             for values in zip(*cols.values()):
                 yield {k: v for k, v in zip(cols, values) if v is not None}
 
@@ -127,17 +131,17 @@ class GridRows(Rows):
 
     def __init__(self, factors: Mapping[str, Sequence[Any]]) -> None:
         self.names = tuple(factors)
-        self._values = [np.array(list(factors[n]) + [None], dtype=object)[:-1] for n in self.names]
+        self._values = [_column(factors[n]) for n in self.names]
         self._shape = tuple(len(v) for v in self._values)
 
     def __len__(self) -> int:
         return math.prod(self._shape)
 
-    def block(self, start: int, stop: int) -> dict[str, list[Any]]:
+    def block(self, start: int, stop: int) -> dict[str, np.ndarray]:
         if not self.names:
             return {}
         index = np.unravel_index(np.arange(start, stop, dtype=np.int64), self._shape)
-        return {n: v[i].tolist() for n, v, i in zip(self.names, self._values, index)}
+        return {n: v[i] for n, v, i in zip(self.names, self._values, index)}
 
     def describe(self) -> dict[str, Any]:
         return {"kind": "grid", "factors": {n: v.tolist() for n, v in zip(self.names, self._values)}}
@@ -167,9 +171,9 @@ class SampledRows(Rows):
             return engine.random(stop - start)
         return _lhs_unit(np.arange(start, stop, dtype=np.uint64), self.n, self._keys)
 
-    def block(self, start: int, stop: int) -> dict[str, list[Any]]:
+    def block(self, start: int, stop: int) -> dict[str, np.ndarray]:
         unit = self.unit(start, stop)
-        return {r.lever.name: r.scale(unit[:, j]) for j, r in enumerate(self.ranges)}
+        return {r.lever.name: r.scale_array(unit[:, j]) for j, r in enumerate(self.ranges)}
 
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "n": self.n, "seed": self.seed,
@@ -181,8 +185,7 @@ class ListedRows(Rows):
 
     def __init__(self, columns: Mapping[str, Sequence[Any]], n: int | None = None) -> None:
         self.names = tuple(columns)
-        self._columns = {k: np.array(list(v) + [None], dtype=object)[:-1] if not isinstance(v, np.ndarray) else v
-                         for k, v in columns.items()}
+        self._columns = {k: v if isinstance(v, np.ndarray) else _column(v) for k, v in columns.items()}
         lengths = {len(v) for v in self._columns.values()}
         if len(lengths) > 1:
             raise ValueError(f"columns of different lengths: {sorted(lengths)}")
@@ -196,11 +199,21 @@ class ListedRows(Rows):
     def __len__(self) -> int:
         return self._n
 
-    def block(self, start: int, stop: int) -> dict[str, list[Any]]:
-        return {k: v[start:stop].tolist() for k, v in self._columns.items()}
+    def block(self, start: int, stop: int) -> dict[str, np.ndarray]:
+        return {k: v[start:stop] for k, v in self._columns.items()}
 
     def describe(self) -> dict[str, Any]:
         return {"kind": "list", "rows": self._n}
+
+
+def _column(values: Sequence[Any]) -> np.ndarray:
+    """Values as a typed array when they are all bools, all ints or all floats, else as
+    objects (strings, or None for "not set")."""
+    values = list(values)
+    for kind, dtype in ((bool, np.bool_), (int, np.int64), (float, np.float64)):
+        if values and all(type(v) is kind for v in values):
+            return np.array(values, dtype=dtype)
+    return np.array(values + [None], dtype=object)[:-1]
 
 
 def grid(factors: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:

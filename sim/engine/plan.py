@@ -123,18 +123,22 @@ class PointBlock:
 
     ids: np.ndarray
     base: np.ndarray
-    changes: Mapping[str, list[Any]]
+    changes: Mapping[str, np.ndarray]
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def changes_of(self, j: int) -> dict[str, Any]:
-        return {k: v[j] for k, v in self.changes.items() if v[j] is not None}
+        values = ((k, v[j].item() if isinstance(v[j], np.generic) else v[j]) for k, v in self.changes.items())
+        return {k: x for k, x in values if x is not None}
 
     def select(self, mask: np.ndarray) -> PointBlock:
-        keep = np.flatnonzero(mask)
-        return PointBlock(self.ids[keep], self.base[keep],
-                          {k: [v[j] for j in keep.tolist()] for k, v in self.changes.items()})
+        return PointBlock(self.ids[mask], self.base[mask], {k: v[mask] for k, v in self.changes.items()})
+
+    @staticmethod
+    def concat(blocks: Sequence[PointBlock]) -> PointBlock:
+        return PointBlock(np.concatenate([b.ids for b in blocks]), np.concatenate([b.base for b in blocks]),
+                          {k: np.concatenate([b.changes[k] for b in blocks]) for k in blocks[0].changes})
 
 
 class Points(Sequence[Point]):
@@ -161,9 +165,7 @@ class Points(Sequence[Point]):
         if hi - lo <= 4 * len(ids) + 64:  # dense enough: one block, then keep the ones asked for
             b = self.block(lo, hi)
             return b if hi - lo == len(ids) else b.select(np.isin(b.ids, ids))
-        parts = [self.block(int(i), int(i) + 1) for i in ids]
-        return PointBlock(np.concatenate([p.ids for p in parts]), np.concatenate([p.base for p in parts]),
-                          {k: [p.changes[k][0] for p in parts] for k in parts[0].changes})
+        return PointBlock.concat([self.block(int(i), int(i) + 1) for i in ids])
 
     def point(self, point_id: int) -> Point:
         b = self.of_ids(np.array([point_id], dtype=np.int64))
@@ -251,7 +253,7 @@ class DesignPoints(Points):
                 self._index[(s, settlement)] = len(listed)
                 listed.append((self.scenarios[s], levers))
         self.bases = tuple(listed)
-        self._cache: tuple[int, dict[str, list[Any]]] | None = None
+        self._cache: tuple[int, dict[str, np.ndarray]] | None = None
 
     def __len__(self) -> int:
         return len(self.scenarios) * len(self.rows)
@@ -260,37 +262,33 @@ class DesignPoints(Points):
         n_rows = len(self.rows)
         stop = min(stop, len(self))
         start = min(start, stop)
-        ids, base, changes = [], [], {k: [] for k in self.rows.names}
+        if start == stop:
+            empty = self.rows.block(0, 0)
+            return PointBlock(np.zeros(0, np.int64), np.zeros(0, np.int64), empty)
+        parts = []
         p = start
         while p < stop:  # one segment per scenario the block touches
             s, r0 = divmod(p, n_rows)
             r1 = min(n_rows, r0 + stop - p)
             cols = self._rows(r0, r1)
-            settlements = cols.get("settlement", [None] * (r1 - r0))
-            base.extend(self._index[(s, x)] for x in settlements)
-            ids.append(np.arange(p, p + r1 - r0, dtype=np.int64))
-            for k in changes:
-                changes[k].extend(cols[k])
+            if "settlement" in cols:
+                base = np.array([self._index[(s, x)] for x in cols["settlement"].tolist()], dtype=np.int64)
+            else:
+                base = np.full(r1 - r0, self._index[(s, None)], dtype=np.int64)
+            parts.append(PointBlock(np.arange(p, p + r1 - r0, dtype=np.int64), base, cols))
             p += r1 - r0
-        return PointBlock(np.concatenate(ids) if ids else np.zeros(0, np.int64),
-                          np.array(base, dtype=np.int64), changes)
+        return parts[0] if len(parts) == 1 else PointBlock.concat(parts)
 
-    def _rows(self, r0: int, r1: int) -> dict[str, list[Any]]:
+    def _rows(self, r0: int, r1: int) -> dict[str, np.ndarray]:
         """Design rows [r0, r1), from aligned blocks of ROW_BLOCK rows kept one at a time."""
-        if r1 - r0 > ROW_BLOCK // 4:
+        if r1 - r0 > ROW_BLOCK // 4 or r1 <= r0:
             return self.rows.block(r0, r1)
-        out: dict[str, list[Any]] = {k: [] for k in self.rows.names}
-        r = r0
-        while r < r1:
-            first = r - r % ROW_BLOCK
-            if self._cache is None or self._cache[0] != first:
-                self._cache = (first, self.rows.block(first, min(len(self.rows), first + ROW_BLOCK)))
-            cols = self._cache[1]
-            end = min(r1, first + ROW_BLOCK)
-            for k in out:
-                out[k].extend(cols[k][r - first:end - first])
-            r = end
-        return out
+        first = r0 - r0 % ROW_BLOCK
+        if r1 > first + ROW_BLOCK:  # straddles two aligned blocks
+            return self.rows.block(r0, r1)
+        if self._cache is None or self._cache[0] != first:
+            self._cache = (first, self.rows.block(first, min(len(self.rows), first + ROW_BLOCK)))
+        return {k: v[r0 - first:r1 - first] for k, v in self._cache[1].items()}
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_cache": None}
@@ -425,11 +423,15 @@ class Plan:
 
     def design_blocks(self, size: int = BLOCK) -> Iterator[pa.Table]:
         """The design table (point_id, scenario, every lever), a block of points at a time."""
+        for b in self._point_blocks(size):
+            yield design_block(b, self.points.bases)
+
+    def _point_blocks(self, size: int = BLOCK) -> Iterator[PointBlock]:
         ids = self.points.ids()
         for start in range(0, max(len(ids), 1), size):
             b = self.points.of_ids(np.asarray(ids[start:start + size], dtype=np.int64))
             if len(b) or not start:
-                yield design_block(b, self.points.bases)
+                yield b
 
     def with_points(self, points: Points) -> Plan:
         return Plan(points, self.replicates, self.seed, self.weeks, self.timeseries_every,
@@ -453,10 +455,9 @@ class Plan:
         the settings and the design table, column by column, a block at a time."""
         cached = self.__dict__.get("_digest")
         if cached is None:
-            h = hashlib.sha256(json.dumps(self.describe_settings(), sort_keys=True, default=str).encode())
-            for table in self.design_blocks():
-                for name, column in zip(table.column_names, table.columns):
-                    h.update(name.encode() + b"\0" + _column_bytes(column))
+            h = hashlib.blake2b(json.dumps(self.describe_settings(), sort_keys=True, default=str).encode())
+            for b in self._point_blocks():
+                _hash_block(h, b, self.points.bases)
             cached = h.hexdigest()[:16]
             object.__setattr__(self, "_digest", cached)
         return cached
@@ -476,37 +477,73 @@ LEVER_FIELDS = [pa.field(lv.name, _ARROW[lv.type]) for lv in LEVERS]
 DESIGN_SCHEMA = pa.schema([pa.field("point_id", pa.int64()), pa.field("scenario", pa.string())] + LEVER_FIELDS)
 
 
-def design_block(b: PointBlock, bases: Sequence[tuple[str, Mapping[str, Any]]]) -> pa.Table:
-    """Design table rows of a block of points, column by column."""
-    n = len(b)
-    single = len(set(b.base.tolist())) == 1 if n else True
-    first = bases[int(b.base[0])] if n else (None, {})
-    pick = np.asarray(b.base)
-    columns = [pa.array(b.ids, pa.int64())]
-    if single:
-        columns.append(pa.repeat(pa.scalar(first[0], pa.string()), n))
-    else:
-        columns.append(pa.array(np.array([s for s, _ in bases], dtype=object)[pick], pa.string()))
+SCENARIO_FIELD = pa.field("scenario", pa.string())
+
+
+def design_columns(b: PointBlock, bases: Sequence[tuple[str, Mapping[str, Any]]]
+                   ) -> Iterator[tuple[pa.Field, Any, bool]]:
+    """The design table's columns of a block of points after point_id: (field, value,
+    True) for a column that holds one value throughout, else (field, array, False)."""
+    pick = np.asarray(b.base, dtype=np.int64)
+    single = not len(pick) or bool((pick == pick[0]).all())
+    k = int(pick[0]) if len(pick) else 0
+
+    def per_base(values: list[Any], f: pa.Field) -> tuple[pa.Field, Any, bool]:
+        if single:
+            return f, values[k] if values else None, True
+        return f, _column_of(values, f.type)[pick], False
+
+    yield per_base([s for s, _ in bases], SCENARIO_FIELD)
     for f in LEVER_FIELDS:
         change = b.changes.get(f.name)
-        if change is None or all(v is None for v in change):
-            if single:
-                columns.append(pa.repeat(pa.scalar(first[1][f.name], f.type), n))
-            else:
-                values = np.array([base[f.name] for _, base in bases] + [None], dtype=object)[:-1]
-                columns.append(pa.array(values[pick], f.type))
+        defaults = [base[f.name] for _, base in bases]
+        if change is None:
+            yield per_base(defaults, f)
+        elif change.dtype != object:
+            yield f, change.astype(_NUMPY[f.type]) if f.type in _NUMPY else change, False
         else:
-            defaults = [bases[k][1][f.name] for k in pick.tolist()] if not single else [first[1][f.name]] * n
-            columns.append(pa.array([d if v is None else v for v, d in zip(change, defaults)], f.type))
+            unset = np.equal(change, None)
+            if unset.any():
+                change = np.where(unset, _column_of(defaults, f.type)[pick], change)
+            yield f, change, False
+
+
+def design_block(b: PointBlock, bases: Sequence[tuple[str, Mapping[str, Any]]]) -> pa.Table:
+    """Design table rows of a block of points."""
+    n = len(b)
+    columns = [pa.array(b.ids, pa.int64())]
+    for f, values, constant in design_columns(b, bases):
+        if constant and f.type in _NUMPY:
+            columns.append(pa.array(np.full(n, values, dtype=_NUMPY[f.type]), f.type))
+        elif constant:
+            columns.append(pa.repeat(pa.scalar(values, f.type), n))
+        else:
+            columns.append(pa.array(values, f.type))
     return pa.Table.from_arrays(columns, schema=DESIGN_SCHEMA)
 
 
-def _column_bytes(column: pa.ChunkedArray) -> bytes:
-    """A column's values as bytes that depend on the values alone (not on chunking or buffers)."""
-    if pa.types.is_string(column.type):
-        return "\x1f".join(column.to_pylist()).encode()
-    values = column.to_numpy()
-    return np.ascontiguousarray(values.astype(np.uint8) if values.dtype == bool else values).tobytes()
+_NUMPY = {pa.float64(): np.float64, pa.int64(): np.int64, pa.bool_(): np.bool_}
+
+
+def _column_of(values: list[Any], type_: pa.DataType) -> np.ndarray:
+    return np.array(values, dtype=_NUMPY.get(type_, object))
+
+
+def _hash_block(h: Any, b: PointBlock, bases: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+    """Feed a block's design rows to h by content alone: a column of one value is hashed
+    as that value and the count, however the plan represents it."""
+    n = len(b)
+    h.update(b"point_id\0" + np.ascontiguousarray(b.ids, dtype=np.int64).tobytes())
+    for f, values, constant in design_columns(b, bases):
+        if not constant and n and bool((values == values[0]).all()):
+            values, constant = values[0], True
+        if constant:
+            value = _column_of([values], f.type).tobytes() if f.type in _NUMPY else str(values).encode()
+            h.update(f"{f.name}\0={n}\0".encode() + value)
+        elif f.type in _NUMPY:
+            h.update(f"{f.name}\0".encode() + np.ascontiguousarray(values, dtype=_NUMPY[f.type]).tobytes())
+        else:
+            h.update(f"{f.name}\0".encode() + "\x1f".join(map(str, values.tolist())).encode())
 
 
 def _plain(levers: Mapping[str, Any]) -> dict[str, Any]:

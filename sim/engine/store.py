@@ -32,7 +32,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from sim.errors import InputError
+from sim.errors import InputError, unknown_key
 from sim.outcomes import OUTCOME_NAMES
 from sim.engine.plan import DESIGN_SCHEMA, LEVER_FIELDS, Plan
 
@@ -59,6 +59,7 @@ LAYOUT = {RUNS, TIMESERIES, DESIGN, SHARDS}
 MANIFEST_MAX_POINTS = 1000
 # a part is written when its gathered chunks reach this size, or hold this much work
 PART_BYTES = 32 * 2**20
+DESIGN_BACKGROUND_POINTS = 65536  # larger designs are written while the first runs start
 FLUSH_S = 30.0
 
 OUTCOME_FIELDS = [pa.field(name, pa.float64()) for name in OUTCOME_NAMES]
@@ -180,6 +181,8 @@ class Store:
         self.runs_dir = self.path / RUNS
         self.ts_dir = self.path / TIMESERIES
         self._seq = self._last_seq() + 1
+        self._design: threading.Thread | None = None
+        self._design_error: BaseException | None = None
 
     # ---- opening ----------------------------------------------------------------------
     @classmethod
@@ -228,8 +231,9 @@ class Store:
             # a sibling shard created it first: join, if it is the same plan
             return cls._join(path, plan, shard, shards, resume)
         # only the manifest's creator writes the design (a joiner has checked the plan first)
-        write_design(path / DESIGN, plan)
-        return cls(path, shard, shards)
+        store = cls(path, shard, shards)
+        store._write_design(plan)
+        return store
 
     @classmethod
     def _join(cls, path: Path, plan: Plan, shard: int, shards: int, resume: bool) -> Store:
@@ -244,11 +248,37 @@ class Store:
             raise InputError(f"was started with {started} shard(s), not {shards}; use --shard I/{started}, "
                              "or --resume to fill in the missing runs with any split", source=str(path),
                              key="--shard")
-        if not (path / DESIGN).is_file():  # its creator died before writing it
-            write_design(path / DESIGN, plan)
         store = cls(path, shard, shards)
+        if not (path / DESIGN).is_file():  # its creator died before writing it
+            store._write_design(plan)
         store.remove_orphans()
         return store
+
+    def _write_design(self, plan: Plan) -> None:
+        """design.parquet: at once for a small plan; for a large one (seconds of Parquet
+        encoding) in a thread, while the first runs start. A store whose writer died
+        before it landed gets it on --resume; `finish` waits for it."""
+        if len(plan.points) <= DESIGN_BACKGROUND_POINTS:
+            write_design(self.path / DESIGN, plan)
+            return
+
+        def write() -> None:
+            try:
+                write_design(self.path / DESIGN, plan)
+            except BaseException as e:  # noqa: BLE001 - raised again by wait_design
+                self._design_error = e
+
+        self._design = threading.Thread(target=write, name="govsim-design", daemon=True)
+        self._design.start()
+
+    def wait_design(self) -> None:
+        """Wait for design.parquet to land; raise what stopped it, if anything did."""
+        if self._design is not None:
+            self._design.join()
+            self._design = None
+        if self._design_error is not None:
+            error, self._design_error = self._design_error, None
+            raise error
 
     def _last_seq(self) -> int:
         mine = [int(m.group(3)) for name in part_names(self.runs_dir) + part_names(self.ts_dir)
@@ -316,6 +346,7 @@ class Store:
         """Record how the execution ended: in the manifest, or (a shard of several) in
         the shard's own status file, so that shards never rewrite one file at once;
         `govsim merge` then brings the shards' news into the manifest."""
+        self.wait_design()
         if self.shards > 1:
             shard_dir = self.path / SHARDS
             shard_dir.mkdir(exist_ok=True)
@@ -440,18 +471,17 @@ def read_manifest(path: Path | str) -> dict[str, Any]:
         raise InputError(f"manifest.json is not valid JSON ({e.msg}, line {e.lineno})", source=str(path)) from None
 
 
-def _read_parts(directory: Path, names: list[str], columns: list[str] | None = None) -> pd.DataFrame:
+def _read_parts(directory: Path, names: list[str], columns: list[str] | None = None,
+                filters: Any = None) -> pa.Table | None:
     # the listed files only: a part that a merge removes after the listing is
     # skipped (its rows are in the merge's new part, listed too or next time)
     tables = []
     for name in names:
         try:
-            tables.append(pq.read_table(directory / name, columns=columns))
+            tables.append(pq.read_table(directory / name, columns=columns, filters=filters))
         except FileNotFoundError:
             continue
-    if not tables:
-        return pd.DataFrame()
-    return pa.concat_tables(tables, promote_options="default").to_pandas()
+    return pa.concat_tables(tables, promote_options="default") if tables else None
 
 
 def latest_attempts(runs: pd.DataFrame) -> pd.DataFrame:
@@ -459,25 +489,64 @@ def latest_attempts(runs: pd.DataFrame) -> pd.DataFrame:
     return runs.sort_values(["run_id", "attempt"], kind="stable").drop_duplicates("run_id", keep="last")
 
 
-def read_runs(path: Path | str) -> pd.DataFrame:
-    """Every run of a store, once each (its latest attempt), in run_id order."""
+def _latest(table: pa.Table) -> pa.Table:
+    """latest_attempts on an Arrow table, in run_id order, without a pandas copy."""
+    run_id, attempt = table["run_id"].to_numpy(), table["attempt"].to_numpy()
+    order = np.lexsort((np.arange(len(run_id)), attempt, run_id))
+    ordered = run_id[order]
+    last = order[np.append(ordered[1:] != ordered[:-1], True)] if len(order) else order
+    return table.take(pa.array(last))
+
+
+# the columns every read of the runs table includes: a run's identity and status
+KEY_COLUMNS = ("run_id", "point_id", "scenario", "replicate", "status", "attempt")
+
+
+def run_columns(columns: Sequence[str] | None, source: str) -> list[str] | None:
+    """The runs table's columns to read for `columns` (None: all), keys first; an
+    unknown name is an InputError naming the closest one."""
+    if columns is None:
+        return None
+    if isinstance(columns, str):
+        columns = [columns]
+    known = RUNS_SCHEMA.names
+    for c in columns:
+        if c not in known:
+            raise unknown_key(str(c), known, source=source, what="column")
+    return list(dict.fromkeys([*KEY_COLUMNS, *columns]))
+
+
+def read_runs(path: Path | str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every run of a store, once each (its latest attempt), in run_id order.
+
+    `columns`: read only these (and KEY_COLUMNS) from the Parquet parts, so that the
+    outcomes of a million runs load in seconds and tens of megabytes.
+    """
     d = Path(path) / RUNS
-    names = part_names(d)
-    df = _read_parts(d, names) if names else pd.DataFrame()
-    if df.empty:
-        return RUNS_SCHEMA.empty_table().to_pandas()
-    return latest_attempts(df).reset_index(drop=True)
+    wanted = run_columns(columns, str(path))
+    table = _read_parts(d, part_names(d), wanted)
+    if table is None or not table.num_rows:
+        empty = RUNS_SCHEMA.empty_table()
+        return (empty.select(wanted) if wanted else empty).to_pandas()
+    return _latest(table).to_pandas()
 
 
-def read_timeseries(path: Path | str, run_ids: np.ndarray | None = None) -> pd.DataFrame:
-    """Time series of a store's runs (of run_ids, when given), in (run_id, week) order."""
+def read_timeseries(path: Path | str, run_ids: np.ndarray | None = None,
+                    columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Time series of a store's runs (of run_ids, when given; only `columns` of the
+    outcomes, when given), in (run_id, week) order."""
     d = Path(path) / TIMESERIES
-    names = part_names(d)
-    df = _read_parts(d, names) if names else pd.DataFrame()
-    if df.empty:
-        return TIMESERIES_SCHEMA.empty_table().to_pandas()
-    if run_ids is not None:
-        df = df[df["run_id"].isin(run_ids)]
+    if columns is not None:
+        for c in columns:
+            if c not in TIMESERIES_SCHEMA.names:
+                raise unknown_key(str(c), TIMESERIES_SCHEMA.names, source=str(path), what="column")
+    wanted = None if columns is None else list(dict.fromkeys(["run_id", "week", *columns]))
+    filters = None if run_ids is None else [("run_id", "in", [int(r) for r in np.asarray(run_ids).tolist()])]
+    table = _read_parts(d, part_names(d), wanted, filters)
+    if table is None or not table.num_rows:
+        empty = TIMESERIES_SCHEMA.empty_table()
+        return (empty.select(wanted) if wanted else empty).to_pandas()
+    df = table.to_pandas()
     # a part and its merged copy (an interrupted merge) hold the same rows: keep one
     df = df.drop_duplicates(["run_id", "week"], keep="last")
     return df.sort_values(["run_id", "week"], kind="stable").reset_index(drop=True)

@@ -55,6 +55,9 @@ def main(args: argparse.Namespace) -> int:
     from sim.engine.store import Store
 
     shard = check_arguments(args)
+    if args.backend == "process" and not args.dry_run:
+        from sim.engine.execute import start_fork_server
+        start_fork_server()  # the workers' imports overlap the plan's construction
     experiment = load_experiment(args.experiment)
     plan = experiment.plan()
     if shard[1] > plan.n_runs:

@@ -38,7 +38,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 from sim.levers import Lever
 
@@ -165,6 +164,8 @@ class SampledRows(Rows):
     def unit(self, start: int, stop: int) -> np.ndarray:
         """Rows [start, stop) in the unit cube, shape (stop - start, levers)."""
         if self.kind == "sobol":
+            from scipy.stats import qmc  # here, not above: workers import this module, and never sample
+
             engine = _engine(qmc.Sobol, len(self.ranges), self.seed, scramble=True)
             if start:
                 engine.fast_forward(start)
@@ -231,7 +232,7 @@ def sobol(ranges: Sequence[Range], n: int, seed: int) -> list[dict[str, Any]]:
     return list(SampledRows("sobol", ranges, n, seed))
 
 
-def _engine(cls: type, d: int, seed: int, **options: Any) -> qmc.QMCEngine:
+def _engine(cls: type, d: int, seed: int, **options: Any) -> Any:
     try:
         return cls(d=d, rng=design_rng(seed), **options)
     except TypeError:  # scipy < 1.15 calls it seed

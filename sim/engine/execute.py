@@ -217,6 +217,18 @@ def _work(chunk: Chunk) -> tuple[pa.Table, pa.Table]:
     return run_chunk(_SPEC, chunk)
 
 
+def start_fork_server() -> None:
+    """Start the process backend's fork server now: it imports the model (seconds) while
+    this process reads the experiment and builds the plan, instead of after."""
+    from multiprocessing import forkserver
+
+    mp.get_context("forkserver").set_forkserver_preload(WORKER_MODULES)
+    forkserver.ensure_running()
+
+
+WORKER_MODULES = ["sim.engine.execute"]
+
+
 def _run_processes(spec: RunSpec, chunks: Iterator[Chunk], workers: int,
                    collect: Callable[[pa.Table, pa.Table], None]) -> None:
     """Worker processes receive the run settings once and take chunks, each carrying its
@@ -225,7 +237,7 @@ def _run_processes(spec: RunSpec, chunks: Iterator[Chunk], workers: int,
     # forkserver: workers start clean, not forked from a process that may hold threads;
     # the server imports the model once, and every worker forks from it ready to run
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["sim.engine.execute"])
+    ctx.set_forkserver_preload(WORKER_MODULES)
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
                              initargs=(spec,)) as pool:
         in_flight = {pool.submit(_work, c) for c in islice(chunks, 2 * workers)}

@@ -60,6 +60,7 @@ MANIFEST_MAX_POINTS = 1000
 # a part is written when its gathered chunks reach this size, or hold this much work
 PART_BYTES = 32 * 2**20
 DESIGN_BACKGROUND_POINTS = 65536  # larger designs are written while the first runs start
+DESIGN_ROW_GROUP = 16384  # points per row group of design.parquet (memory: about 20 MB a group)
 FLUSH_S = 30.0
 
 OUTCOME_FIELDS = [pa.field(name, pa.float64()) for name in OUTCOME_NAMES]
@@ -456,7 +457,7 @@ def write_design(path: Path, plan: Plan) -> None:
     """design.parquet, a block of points at a time (one row group each)."""
     def write(tmp: Path) -> None:
         with pq.ParquetWriter(tmp, DESIGN_SCHEMA) as writer:
-            for block in plan.design_blocks():
+            for block in plan.design_blocks(DESIGN_ROW_GROUP):
                 writer.write_table(block)
     write_atomic(path, write)
 

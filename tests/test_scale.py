@@ -9,6 +9,7 @@ import tracemalloc
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from sim.engine.execute import Pending, make_chunks
 from sim.engine.experiment import load_experiment
@@ -71,3 +72,80 @@ def test_a_chunk_runs_the_points_the_plan_describes(tmp_path):
         assert (task.run_id, task.point_id, task.replicate, attempt) == (run_id, run_id // 2, run_id % 2, 1)
         assert scenario == point.scenario and levers == dict(point.levers)
     assert [t.seed for t, *_ in tasks] == [t.seed for t in plan.tasks() if t.run_id in ids]
+
+
+# ---- fewer, larger parts; merged row groups; reading only some columns ---------------------------------
+def runs_table(plan, run_ids, attempt=1, status="ok"):
+    import pyarrow as pa
+
+    from sim.engine.store import RUNS_SCHEMA
+    from sim.outcomes import OUTCOME_NAMES
+
+    rows = []
+    for task, scenario, levers, _ in plan.chunk(np.asarray(run_ids)).tasks(plan.spec()):
+        rows.append({"run_id": task.run_id, "point_id": task.point_id, "scenario": scenario,
+                     "replicate": task.replicate, "seed": task.seed, "weeks": 4, **levers,
+                     **{o: task.run_id + 0.5 for o in OUTCOME_NAMES}, "status": status, "error": "",
+                     "attempt": attempt, "wall_time_s": 0.0})
+    return pa.Table.from_pylist(rows, schema=RUNS_SCHEMA)
+
+
+def small_store(tmp_path, n=30):
+    from sim.engine.provenance import provenance
+    from sim.engine.store import Store
+
+    plan = load_experiment(experiment(tmp_path, "lhs", n)).plan()
+    return plan, Store.open(tmp_path / "store", plan, provenance(["pytest"]))
+
+
+def test_chunks_are_gathered_into_parts_and_an_interrupted_gathering_is_written(tmp_path):
+    from sim.engine.execute import runs_per_part
+    from sim.engine.store import RUNS, part_names, read_runs
+
+    plan, store = small_store(tmp_path)
+    ids = plan.run_ids()
+    try:
+        with store.parts(10) as parts:
+            for a in range(0, 27, 3):
+                parts.add(runs_table(plan, ids[a:a + 3]), None)
+            raise KeyboardInterrupt  # Ctrl-C with 3 runs gathered: they are written on the way out
+    except KeyboardInterrupt:
+        pass
+    assert len(part_names(store.path / RUNS)) == 3  # 12 + 12 + 3 runs
+    assert read_runs(store.path)["run_id"].tolist() == list(range(27))
+    assert runs_per_part(1000, 64) == 64 and runs_per_part(1000, None) == 3
+    assert runs_per_part(1_000_000, None) == 3906 and runs_per_part(10**8, None) == 8192
+
+
+def test_merged_parts_have_row_groups_of_the_set_size(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sim.engine.merge import RowGroupWriter
+
+    with RowGroupWriter(tmp_path / "x.parquet", rows=8) as w:
+        for i in range(10):
+            w.write(pa.table({"a": [3 * i, 3 * i + 1, 3 * i + 2]}))
+    f = pq.ParquetFile(tmp_path / "x.parquet")
+    assert [f.metadata.row_group(i).num_rows for i in range(f.metadata.num_row_groups)] == [8, 8, 8, 6]
+    assert f.read()["a"].to_pylist() == list(range(30))
+
+
+def test_load_reads_only_the_columns_asked_for_and_the_latest_attempt(tmp_path):
+    import analysis
+    from sim.errors import InputError
+
+    plan, store = small_store(tmp_path, n=10)
+    ids = plan.run_ids()
+    store.write(runs_table(plan, ids, status="failed"), None)
+    store.write(runs_table(plan, ids[:4], attempt=2), None)  # four runs retried
+    full = analysis.load(store.path)
+    some = analysis.load(store.path, columns=["trust", "satisfaction"])
+    assert list(some.runs.columns) == ["run_id", "point_id", "scenario", "replicate", "status", "attempt",
+                                       "trust", "satisfaction"]
+    assert some.runs.equals(full.runs[list(some.runs.columns)])
+    assert some.runs["attempt"].tolist() == [2] * 4 + [1] * 16
+    assert some.runs["status"].tolist() == ["ok"] * 4 + ["failed"] * 16
+    assert some.dataset().count_rows() == 24  # the lazy dataset shows every row on disk
+    with pytest.raises(InputError, match="did you mean 'trust'"):
+        analysis.load(store.path, columns=["trsut"])

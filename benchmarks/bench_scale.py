@@ -162,8 +162,8 @@ class Watch:
         out = []
         for _, line in self.lines:
             if line.startswith("PROGRESS "):
-                _, t, done, total = line.split()
-                out.append((float(t), int(done), int(total)))
+                _, t, done, total, cpu = line.split()
+                out.append((float(t), int(done), int(total), float(cpu)))
         return out
 
     def output(self) -> str:
@@ -182,7 +182,8 @@ def child_sweep(argv: list[str]) -> int:
             pass
 
         def __call__(self, done: int, total: int) -> None:
-            print(f"PROGRESS {time.time() - t0:.3f} {done} {total}", flush=True)
+            cpu = os.times()
+            print(f"PROGRESS {time.time() - t0:.3f} {done} {total} {cpu.user + cpu.system:.2f}", flush=True)
 
     analysis.progress.ProgressReporter = Stamp
     from analysis.cli import main
@@ -278,47 +279,58 @@ def last_json(w: Watch) -> dict:
     raise RuntimeError(f"no result from {w.proc.args}:\n{w.output()}")
 
 
-def steady_rate(progress: list[tuple[float, int, int]], skip: float = 10.0) -> float:
+def steady_rate(progress: list[tuple[float, int, int, float]], skip: float = 10.0) -> float:
     """Runs per second after the first `skip` seconds of runs."""
     started = [p for p in progress if p[1] > 0]
     if len(started) < 2:
         return float("nan")
     t0 = started[0][0] + skip
     window = [p for p in started if p[0] >= t0] or started
-    (ta, da, _), (tb, db, _) = window[0], window[-1]
+    (ta, da, *_), (tb, db, *_) = window[0], window[-1]
     return (db - da) / (tb - ta) if tb > ta else float("nan")
 
 
 def measure_sweep(exp: Path, out: Path, workers: int, window: float | None, extra: list[str]) -> dict:
+    done_before = done_ids(out) if "--resume" in extra else None
     w = Watch(me("sweep", str(exp), "--out", str(out), "--backend", "process", "--workers", str(workers),
                  *extra))
     w.run(until=window)
     progress = w.progress()
-    first_call = next((t for t, d, _ in progress), float("nan"))
-    first_done = next(((t, d) for t, d, _ in progress if d > 0), (float("nan"), 0))
-    first_run = first_done[0] - first_chunk_seconds(out, first_done[1])
-    return {"to_runs_s": first_call, "first_chunk_s": first_done[0], "first_chunk_runs": first_done[1],
-            "first_run_s": first_run,
+    first_call, _, _, cpu = progress[0] if progress else (float("nan"), 0, 0, float("nan"))
+    first_done = next(((t, d) for t, d, *_ in progress if d > 0), (float("nan"), 0))
+    first_run = first_done[0] - first_chunk_seconds(out, first_done[1], done_before)
+    return {"to_runs_s": first_call, "to_runs_cpu_s": cpu, "first_chunk_s": first_done[0],
+            "first_chunk_runs": first_done[1], "first_run_s": first_run,
             "done": progress[-1][1] if progress else 0, "total": progress[-1][2] if progress else 0,
             "rate": steady_rate(progress), "coordinator": w.peak("coordinator"), "workers": w.peak("worker"),
             "fork_server": w.peak("fork server"), "status": w.proc.returncode, "output": w.output()[-2000:]}
 
 
-def first_chunk_seconds(out: Path, runs: int) -> float:
-    """How long the first chunk's runs took in their worker (the first chunk holds the
-    lowest pending run ids): the first run started about that long before it was done."""
+def done_ids(out: Path):
     import analysis
 
+    return analysis.load(out, columns=[]).runs["run_id"].to_numpy()
+
+
+def first_chunk_seconds(out: Path, runs: int, done_before=None) -> float:
+    """How long the first chunk's runs took in their worker (the first chunk holds the
+    lowest run ids pending at the start): the first run started that long before it was done."""
+    import analysis
+    import numpy as np
+
     try:
-        res = analysis.load(out, columns=["wall_time_s"])
+        res = analysis.load(out, columns=["wall_time_s"]).runs
     except Exception:  # noqa: BLE001 - no store, no estimate
         return float("nan")
-    return float(res.runs["wall_time_s"].iloc[:runs].sum()) if runs else float("nan")
+    if done_before is not None:
+        res = res[~np.isin(res["run_id"].to_numpy(), done_before)]
+    return float(res["wall_time_s"].iloc[:runs].sum()) if runs else float("nan")
 
 
 def show_sweep(label: str, r: dict) -> None:
     workers = ", ".join(f"{b / MB:.0f}" for b in r["workers"]) or "-"
-    print(f"  {label}: {r['done']:,} of {r['total']:,} runs; start -> runs handed out {r['to_runs_s']:.1f} s, "
+    print(f"  {label}: {r['done']:,} of {r['total']:,} runs; start -> runs handed out {r['to_runs_s']:.1f} s "
+          f"({r['to_runs_cpu_s']:.1f} s of coordinator CPU), "
           f"-> first run started ~{r['first_run_s']:.1f} s, -> first chunk done {r['first_chunk_s']:.1f} s "
           f"({r['first_chunk_runs']} runs); steady {r['rate']:.1f} runs/s")
     print(f"    peak memory: coordinator {r['coordinator'][0] / MB if r['coordinator'] else float('nan'):.0f} MB, "

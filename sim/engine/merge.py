@@ -1,6 +1,7 @@
 """Consolidating a store's part files: after a sharded sweep, or any long one.
 
-Every chunk of every shard is a part file; a sweep of 100,000 runs leaves thousands.
+Every shard writes its own part files; a sharded sweep, or one resumed many times,
+leaves hundreds or thousands.
 `merge` rewrites them as a few large parts, keeping each run once (its latest
 attempt), and brings the shards' status into the manifest.
 

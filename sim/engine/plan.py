@@ -207,7 +207,7 @@ class PointList(Points):
         ids = [p.point_id for p in self._points]
         if ids != list(range(len(ids))):
             raise ValueError("point ids must be 0, 1, 2, ... in order")
-        bases: dict[int, int] = {}
+        bases: dict[tuple[int, str], int] = {}  # (id of a base dict, scenario) -> its index
         listed: list[tuple[str, Mapping[str, Any]]] = []
         index, changes = [], []
         for p in self._points:

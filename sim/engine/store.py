@@ -9,11 +9,12 @@
 `pandas.read_parquet(DIR / "runs.parquet")` reads every part at once. Every file is
 written under a hidden temporary name (which Parquet readers skip) and renamed into
 place, so a crash never leaves a half-written part: a run either has its row or it
-does not, and `--resume` runs exactly the missing ones. The timeseries part of a
-chunk is written before its runs part, under the same name; a timeseries part
+does not, and `--resume` runs exactly the missing ones. A part holds one or more
+finished chunks (`PartWriter`: one per chunk for small sweeps, a few hundred parts for
+large ones). Its timeseries part is written before its runs part, under the same name; a timeseries part
 without its runs part is an orphan from a crash and is removed on resume.
 
-Part names say who wrote them: `part-sNNN-MMMMMM` is chunk MMMMMM of shard NNN
+Part names say who wrote them: `part-sNNN-MMMMMM` is part MMMMMM of shard NNN
 (an unsharded sweep is shard 0), `part-mGGGGGG-KKKKKK` is part KKKKKK of merge
 GGGGGG (`sim.engine.merge`). Names are claimed with an exclusive link, so no two writers
 (shards of one job array, a stray second process) can ever replace each other's
@@ -269,7 +270,8 @@ class Store:
             except BaseException as e:  # noqa: BLE001 - raised again by wait_design
                 self._design_error = e
 
-        self._design = threading.Thread(target=write, name="govsim-design", daemon=True)
+        # not a daemon: on Ctrl-C the interpreter waits the few seconds it needs to land
+        self._design = threading.Thread(target=write, name="govsim-design")
         self._design.start()
 
     def wait_design(self) -> None:

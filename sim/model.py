@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -23,6 +24,9 @@ from sim.cases import (CLOSED, GENUINE, GIVEN_UP, IS_DISPUTE, LAPSED, LATENT, PA
 from sim.levers import resolve
 from sim.outcomes import group_codes
 from sim.slots import HandlerKind, Slots
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario as ScenarioFile
 
 PUBLIC = int(CaseType.PUBLIC)
 
@@ -68,6 +72,24 @@ class GovernanceModel(mesa.Model):
         self.party.allocate_budget()
         Resident.pay_fees(self)  # the fees of the month before the run
         self.start_month()
+
+    @classmethod
+    def from_scenario(cls, scenario: str | Path | ScenarioFile = "sichuan-2020", *, seed: int | None = None,
+                      **levers: Any) -> GovernanceModel:
+        """A model of a scenario (a name in scenarios/, a file, or a loaded
+        sim.scenario.Scenario), with lever overrides on top:
+
+            model = GovernanceModel.from_scenario("sichuan-2020", seed=1, households_per_grid=200)
+            for _ in range(52):
+                model.step()
+
+        Bad names or values raise sim.errors.InputError naming the lever. Without a
+        seed the run is not reproducible."""
+        from sim.scenario import Scenario as ScenarioFile, load
+        sc = scenario if isinstance(scenario, ScenarioFile) else load(scenario)
+        model = cls({**sc.overrides, **levers}, seed=seed)
+        model.scenario_name = sc.name
+        return model
 
     # ---- initialisation ----------------------------------------------------------------
     def init_households(self, rng: np.random.Generator) -> None:

@@ -185,15 +185,18 @@ def Workload(model) -> None:
 
 
 @solara.component
-def Below(child) -> None:
-    """Puts child in the sidebar below SolaraViz's controls: Solara orders the sidebar's
-    parts by how deep in the page they are declared, so this one goes two levels down."""
-    _Deeper(child)
+def BelowControls(child) -> None:
+    """Puts child in the sidebar after SolaraViz's cards. Solara sorts the sidebar's
+    parts by 2**(depth of the Sidebar in the page) plus their index among its children:
+    declared one component further down, ours sits at SolaraViz's depth, and an empty
+    first child puts it one place after SolaraViz's cards."""
+    _InSidebar(child)
 
 
 @solara.component
-def _Deeper(child) -> None:
+def _InSidebar(child) -> None:
     with solara.Sidebar():
+        solara.Div()
         solara.Column(children=[child])
 
 
@@ -225,7 +228,7 @@ def Page() -> None:
         scenario.set(name)
         model.set(snapshot.WatchedModel(dict(levers), seed=initial_seed()))
 
-    Below(LeverPanel(levers, scenario, list(files), pick).key(f"levers-{scenario.value}"))
+    BelowControls(LeverPanel(levers, scenario, list(files), pick).key(f"levers-{scenario.value}"))
     SolaraViz(
         model,
         components=COMPONENTS,

@@ -135,9 +135,10 @@ def LeverPanel(levers: dict[str, Any], scenario: solara.Reactive[str], choices: 
 
 # ---- components drawn from the model ------------------------------------------------------
 def _figure(panel: drawing.Panel, model, *extra) -> None:
-    """A panel's figure, re-encoded only when the model has moved (or is another one)."""
-    solara.FigureMatplotlib(panel.update(), format="png", dpi=drawing.PAGE_DPI,
-                            dependencies=[model, model.steps, *extra])
+    """A panel's figure as a PNG, drawn again only when the model has moved (or is
+    another one)."""
+    png = solara.use_memo(panel.png, [panel, model, model.steps, *extra])
+    solara.Image(png, format="png")
 
 
 @solara.component

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.agents import GridWorker, PropertyFirm, SocialOrganisation
+from sim.calendar import WEEKS_PER_YEAR
 from sim.cases import CLOSED, HANDLING, KNOWN, LATENT, CaseType, Outcome
 from sim.levers import resolve
 from sim.model import GovernanceModel
@@ -77,7 +78,7 @@ def households(model: GovernanceModel, closed_cases: np.ndarray | None = None) -
         "satisfaction": m.satisfaction.copy(),
         "trust": m.trust.copy(),
         "propensity": m.propensity.copy(),
-        "participated": m.last_participation > m.week - 52,
+        "participated": m.last_participation > m.week - WEEKS_PER_YEAR,
         "open_cases": open_cases_by_household(m),
         "closed_cases": (closed_cases.copy() if closed_cases is not None
                          else np.full(n, -1, np.int64)),

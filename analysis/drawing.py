@@ -149,7 +149,7 @@ class MapPanel(Panel):
     def build(self, model):
         layout, quantity = self.layout, self.quantity
         h, w = layout.shape
-        fig = Figure(figsize=(6.0, max(2.2, 5.0 * h / w + 0.5)))
+        fig = Figure(figsize=(6.0, 3.3))  # the panel's size on the page; the map keeps its aspect inside
         ax = fig.subplots()
         fig.subplots_adjust(left=0.01, right=0.8 if quantity == "compound" else 0.9, bottom=0.01, top=0.9)
         image = layout.image(snapshot.household_values(model, quantity).astype(float))

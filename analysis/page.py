@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from typing import Any
 
 import solara
@@ -27,7 +28,7 @@ from mesa.visualization.utils import update_counter
 
 from analysis import drawing
 from sim import snapshot
-from sim.levers import LEVERS, Lever
+from sim.levers import LEVERS, Lever, resolve
 from sim.scenario import SCENARIO_DIR, load
 
 SCENARIO_ENV = "GOVSIM_VIEW_SCENARIO"   # set by `govsim view SCENARIO`
@@ -112,21 +113,26 @@ def LeverInput(l: Lever, value: Any, on_change) -> None:
 
 
 @solara.component
-def LeverPanel(levers: dict[str, Any], scenario: solara.Reactive[str], choices: list[str], on_scenario) -> None:
+def LeverPanel(levers: dict[str, Any], base: Mapping[str, Any], scenario: solara.Reactive[str],
+               choices: list[str], on_scenario) -> None:
     """Scenario picker and lever controls. Edits `levers` in place: SolaraViz rebuilds
-    the model from that dict at Reset."""
+    the model from that dict at Reset. The values are resolved as a scenario file's
+    would be — the scenario's own values (`base`), then the levers edited here, then
+    the defaults — so that a change of settlement brings its own defaults."""
+    edited = solara.use_memo(dict, [])  # the levers edited on this page
     version, set_version = solara.use_state(0)
     changed = solara.use_reactive(False)
 
     def on_change(name, value):
-        levers[name] = value
+        edited[name] = value
+        levers.update(resolve({**base, **edited}))
         changed.set(True)
         set_version(version + 1)
 
     with solara.Card("Scenario and levers"):
         solara.Select(label="Scenario", value=scenario.value, values=choices, on_value=on_scenario)
         if changed.value:
-            solara.Info("Changed levers take effect at Reset.", dense=True)
+            solara.Info("Levers you change take effect at the next Reset.", dense=True)
         for title, group in lever_groups():
             with solara.Details(summary=title, expand=title.startswith("Clause")):
                 for l in group:
@@ -219,6 +225,7 @@ def Page() -> None:
     first = solara.use_memo(lambda: load(initial_scenario()), [])
     scenario = solara.use_reactive(first.name)
     levers = solara.use_memo(first.levers, [])  # this session's levers, edited in place
+    base = solara.use_memo(lambda: load(files[scenario.value]).overrides, [scenario.value])
     model = solara.use_reactive(None)
     if model.value is None:
         model.value = snapshot.WatchedModel(dict(levers), seed=initial_seed())
@@ -229,13 +236,14 @@ def Page() -> None:
         scenario.set(name)
         model.set(snapshot.WatchedModel(dict(levers), seed=initial_seed()))
 
-    BelowControls(LeverPanel(levers, scenario, list(files), pick).key(f"levers-{scenario.value}"))
+    BelowControls(LeverPanel(levers, base, scenario, list(files), pick).key(f"levers-{scenario.value}"))
     SolaraViz(
         model,
         components=COMPONENTS,
         model_params={
             "levers": levers,
-            "seed": {"type": "SliderInt", "value": initial_seed(), "min": 0, "max": 999, "step": 1, "label": "Seed"},
+            "seed": {"type": "SliderInt", "value": initial_seed(), "min": 0, "max": max(999, initial_seed()),
+                     "step": 1, "label": "Seed"},
         },
         name=f"govsim · {scenario.value}",
     )

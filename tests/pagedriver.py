@@ -137,6 +137,18 @@ class PageSession:
     def lever_label(self, name: str) -> str:
         return self.lever(name).locator(".govsim-lever-label").inner_text()
 
+    def wait_lever(self, name: str, starts: str) -> None:
+        """Until the lever's label starts with `starts` (the panel re-renders meanwhile)."""
+        self.page.wait_for_function(
+            "([n, s]) => { const e = document.querySelector('.govsim-lever-' + n + ' .govsim-lever-label');"
+            " return e && e.textContent.startsWith(s); }", arg=[name, starts], timeout=30_000)
+
+    def choose(self, name: str, option: str) -> None:
+        """Pick an option of a choice lever (a select)."""
+        self.lever(name).locator(".v-select").click()
+        self.page.get_by_role("option", name=option, exact=True).click()
+        self.wait_lever(name, f"{name.replace('_', ' ')}: {option}")
+
     def set_lever_to_max(self, name: str) -> None:
         """Move a lever's slider to its top with the keyboard, as a user can."""
         before = self.lever_label(name)

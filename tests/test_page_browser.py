@@ -79,4 +79,11 @@ def test_page_starts_from_a_scenario_file(tmp_path: Path):
         page.step(2)
         assert page.week() == 2
         assert page.lever_label("households").startswith("households: 400")
+        assert page.lever_label("households_per_grid").startswith("households per grid: 250")
+        # a new settlement brings its own defaults, but not over the scenario's own values
+        page.choose("settlement", "rural")
+        page.wait_lever("households_per_grid", "households per grid: 200")
+        assert page.lever_label("households").startswith("households: 400")
+        page.reset()
+        page.step(1)
         assert not page.problems, str(page.problems)

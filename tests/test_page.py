@@ -64,6 +64,13 @@ def test_view_without_the_viz_extra_says_how_to_install(govsim, monkeypatch):
     assert "pip install 'govsim[viz]'" in err and len(err.strip().splitlines()) == 1
 
 
+def test_view_checks_the_offline_pins(monkeypatch):
+    assert view.missing_viz() == []  # the viz extra, as installed for the tests
+    real = view.importlib.metadata.version
+    monkeypatch.setattr(view.importlib.metadata, "version", lambda name: "3.1.1" if name == "ipyvue" else real(name))
+    assert view.missing_viz() == ["ipyvue<3"]
+
+
 def test_view_refuses_a_bad_scenario_before_starting(govsim):
     status, out, err = govsim("view", "no-such-scenario", "--no-open")
     assert status == 2 and "no such scenario" in err

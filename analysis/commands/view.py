@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import importlib.util
 import os
 import subprocess
@@ -28,8 +29,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def missing_viz() -> list[str]:
-    return [m for m in ("solara", "mesa.visualization", "solara_assets")
-            if importlib.util.find_spec(m.split(".")[0]) is None]
+    """What the page lacks: packages of the viz extra, or an ipyvue of 3 or later (with
+    which solara asks for a Vue 3 app that solara-assets does not ship, and the page
+    stays blank without a network)."""
+    missing = [m for m in ("solara", "solara_assets", "ipyvuetify") if importlib.util.find_spec(m) is None]
+    try:
+        if int(importlib.metadata.version("ipyvue").split(".")[0]) >= 3:
+            missing.append("ipyvue<3")
+    except importlib.metadata.PackageNotFoundError:
+        missing.append("ipyvue")
+    return missing
 
 
 def server_command(args: argparse.Namespace) -> list[str]:

@@ -10,8 +10,7 @@ One row per agent and week. `kind` says which: `household` (columns household,
 compound, grid, compound_mode, elderly, migrant, owner, vulnerable, digital,
 satisfaction, trust, propensity, participated, open_cases, closed_cases),
 `grid_worker` (grid, households, professional, skill, cases_in_hand, hours,
-case_hours), `social_org` (service, cases_in_hand, hours = capacity, case_hours,
-funded_hours) or `property_firm` (compound, households, quality, effort,
+case_hours), `social_org` (service, cases_in_hand, hours = capacity, case_hours) or `property_firm` (compound, households, quality, effort,
 fee_collection, loss_months, left). Columns that do not apply to a kind are null.
 Every row also carries run_id, point_id, scenario, replicate, seed and week.
 """

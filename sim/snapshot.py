@@ -20,19 +20,19 @@ import pandas as pd
 from sim.agents import GridWorker, PropertyFirm, SocialOrganisation
 from sim.calendar import WEEKS_PER_YEAR
 from sim.cases import CLOSED, HANDLING, KNOWN, LATENT, CaseType, Outcome
-from sim.levers import resolve
 from sim.model import GovernanceModel
 from sim.outcomes import OUTCOME_NAMES, measure
-from sim.slots import Kind
+from sim.run import start_model
+from sim.slots import HandlerKind
 
 MODE_NAMES = {GovernanceModel.MANAGED: "managed", GovernanceModel.SELF_GOVERNED: "self-governed",
               GovernanceModel.UNMANAGED: "unmanaged"}
 
 # The handlers a case can be with, in the order the page lists them.
-HANDLER_NAMES = {Kind.GRID: "grid worker", Kind.MEDIATION: "mediation committee", Kind.DESK: "service desk",
-                 Kind.COMMITTEE: "residents' committee", Kind.COURTYARD: "courtyard council",
-                 Kind.JOINT_MEETING: "joint meeting", Kind.DELIBERATION: "deliberation",
-                 Kind.LEGAL: "legal advisor", Kind.SOCIAL_ORG: "social organisation", Kind.FIRM: "property firm"}
+HANDLER_NAMES = {HandlerKind.GRID: "grid worker", HandlerKind.MEDIATION: "mediation committee", HandlerKind.DESK: "service desk",
+                 HandlerKind.COMMITTEE: "residents' committee", HandlerKind.COURTYARD: "courtyard council",
+                 HandlerKind.JOINT_MEETING: "joint meeting", HandlerKind.DELIBERATION: "deliberation",
+                 HandlerKind.LEGAL: "legal advisor", HandlerKind.SOCIAL_ORG: "social organisation", HandlerKind.FIRM: "property firm"}
 
 
 # ---- households ---------------------------------------------------------------------------
@@ -94,7 +94,7 @@ def cases_in_hand(model: GovernanceModel) -> np.ndarray:
 
 ORGANISATION_COLUMNS = ("kind", "agent_id", "slot", "grid", "compound", "service", "households",
                         "professional", "skill", "cases_in_hand", "hours", "case_hours",
-                        "funded_hours", "quality", "effort", "fee_collection", "loss_months", "left")
+                        "quality", "effort", "fee_collection", "loss_months", "left")
 
 
 def organisations(model: GovernanceModel, firms: Iterable[PropertyFirm] | None = None) -> pd.DataFrame:
@@ -113,8 +113,7 @@ def organisations(model: GovernanceModel, firms: Iterable[PropertyFirm] | None =
     for o in m.agents_by_type.get(SocialOrganisation, ()):
         rows.append({"kind": "social_org", "agent_id": o.unique_id, "slot": o.slot,
                      "service": CaseType(o.service).name.lower(), "cases_in_hand": load[o.slot],
-                     "hours": sl.hours[o.slot], "case_hours": sl.case_hours[o.slot],
-                     "funded_hours": o.funded_hours})
+                     "hours": sl.hours[o.slot], "case_hours": sl.case_hours[o.slot]})
     present = set(m.firms)
     for f in (firms if firms is not None else m.firms):
         here = f in present
@@ -128,7 +127,7 @@ def organisations(model: GovernanceModel, firms: Iterable[PropertyFirm] | None =
         table[col] = table[col].astype("Int64")
     for col in ("professional", "left"):
         table[col] = table[col].astype("boolean")
-    for col in ("skill", "hours", "case_hours", "funded_hours", "quality", "effort", "fee_collection"):
+    for col in ("skill", "hours", "case_hours", "quality", "effort", "fee_collection"):
         table[col] = table[col].astype("float64")
     table["service"] = table["service"].astype("string")
     return table
@@ -141,7 +140,7 @@ def pipeline(model: GovernanceModel) -> dict[str, dict[str, int]]:
     cb, sl = model.cases, model.slots
     state = cb.state
     latent = int(np.count_nonzero(state == LATENT)) + len(_pending_households(cb))
-    kinds = np.bincount(sl.kind[cb.slot[state == HANDLING]], minlength=len(Kind))
+    kinds = np.bincount(sl.kind[cb.slot[state == HANDLING]], minlength=len(HandlerKind))
     counts = cb.counts.sum(axis=0)
     return {
         "open": {"latent": latent, "known, waiting": int(np.count_nonzero(state == KNOWN)),
@@ -153,7 +152,7 @@ def pipeline(model: GovernanceModel) -> dict[str, dict[str, int]]:
 
 def grid_load(model: GovernanceModel) -> pd.DataFrame:
     """Per grid worker: cases in hand, the hours they ask for and the hours free for
-    cases after paperwork, skill and this week's patrol coverage."""
+    cases after paperwork, skill and the chance this week's patrol finds a latent case."""
     m, sl = model, model.slots
     load = cases_in_hand(m)
     g = np.arange(m.n_grids)
@@ -163,8 +162,8 @@ def grid_load(model: GovernanceModel) -> pd.DataFrame:
         skill[w.grid] = w.skill
     return pd.DataFrame({"grid": g, "cases_in_hand": load[slots],
                          "hours_needed": load[slots] * sl.case_hours[slots],
-                         "hours_free": np.full(m.n_grids, 0.6 * m.free_hours),
-                         "skill": skill, "coverage": np.asarray(m.grid_coverage, float)})
+                         "hours_free": np.full(m.n_grids, m.s.grid_case_time_share * m.free_hours),
+                         "skill": skill, "patrol_find_chance": np.asarray(m.grid_find[0], float)})
 
 
 # ---- the map ------------------------------------------------------------------------------
@@ -246,13 +245,13 @@ class Watch:
         self.firms = list(model.firms)
         self.closed_cases = np.zeros(model.n_households, np.int64)
         self.weeks: list[int] = [model.week]
-        self.rows: list[np.ndarray] = [measure(model)]
+        self.rows: list[np.ndarray] = [outcome_row(model)]
 
     def observe(self) -> None:
         m = self.model
         self.closed_cases += closed_this_week_by_household(m)
         self.weeks.append(m.week)
-        self.rows.append(measure(m))
+        self.rows.append(outcome_row(m))
 
     def outcomes(self) -> pd.DataFrame:
         """Outcomes by week (week 0: the community before its first step)."""
@@ -264,6 +263,12 @@ class Watch:
 
     def organisations(self) -> pd.DataFrame:
         return organisations(self.model, self.firms)
+
+
+def outcome_row(model: GovernanceModel) -> np.ndarray:
+    """The model's outcomes now, in the order of OUTCOME_NAMES (a time series' columns)."""
+    values = measure(model)
+    return np.array([values[name] for name in OUTCOME_NAMES], np.float64)
 
 
 class WatchedModel(GovernanceModel):
@@ -285,15 +290,10 @@ def agent_tables(levers: Mapping[str, Any], seed: int, weeks: int, at: Iterable[
     """Run one community as sim.run.run does (warm-up included) and yield, at each week
     of `at` (default: the last), the households table, the organisations table and
     the outcomes then. The same levers and seed give the run sim.run.run records."""
-    full = resolve(levers)
     at_weeks = sorted(set(at)) if at else [weeks]
     if at_weeks[0] < 1 or at_weeks[-1] > weeks:
         raise ValueError(f"agent weeks must lie in [1, {weeks}], got {at_weeks}")
-    model = GovernanceModel(full, seed=seed)
-    for _ in range(full["warmup_weeks"]):
-        model.step()
-    if full["warmup_weeks"]:
-        model.cases.restart_counts()
+    model = start_model(levers, seed)
     watch = Watch(model)
     watch.closed_cases[:] = 0  # counted from week 1, as the outcomes are
     wanted = set(at_weeks)

@@ -17,7 +17,7 @@ study: $(VENV)/.installed-cluster
 	$(VENV)/bin/govsim run
 
 # the page's tests need the viz extra (the browser test itself runs with --browser)
-test: $(VENV)/.installed-dev,cluster,viz
+test: $(VENV)/.installed-dev,cluster,viz,calibration
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 # the README's screenshot of the page (needs Chromium: apt-get install chromium)

@@ -13,6 +13,8 @@
     value = 0.9898                          # the observed value (default: the interval's midpoint)
     interval = [0.90, 0.99]                 # the band a simulated value must fall in to match
     # sd = 0.02                             # uncertainty for the distance (default: interval width / 3.92)
+    upper_bound = true                      # the value is an upper bound (an official self-report): the
+                                            #   calibration aims at the band's midpoint, not at the value
     calibrate = true                        # used as a calibration target (default true)
     soft = false                            # true: the band is an assumption, not a statistic
     source = "Tang & Ma, citing the Sichuan Department of Justice [S8]"
@@ -44,7 +46,7 @@ from sim.run import DEFAULT_WEEKS
 from sim.scenario import Scenario, load_referenced, read_toml
 
 TOP_LEVEL = ("name", "description", "weeks", "target")
-TARGET_KEYS = ("id", "outcome", "scenario", "statistic", "years", "value", "interval", "sd", "calibrate",
+TARGET_KEYS = ("id", "outcome", "scenario", "statistic", "years", "value", "interval", "sd", "upper_bound", "calibrate",
                "soft", "source", "year", "geography", "reliability", "note")
 REQUIRED = ("id", "outcome", "scenario", "interval", "source")
 STATISTICS = ("final", "growth")
@@ -66,6 +68,7 @@ class Target:
     sd: float
     statistic: str = "final"
     years: tuple[int, int] | None = None
+    upper_bound: bool = False
     calibrate: bool = True
     soft: bool = False
     source: str = ""
@@ -73,6 +76,11 @@ class Target:
     geography: str = ""
     reliability: str = ""
     note: str = ""
+
+    @property
+    def centre(self) -> float:
+        """What a calibration aims at: the value, or the band's midpoint for an upper bound."""
+        return (self.low + self.high) / 2 if self.upper_bound else self.value
 
     def weeks_needed(self) -> tuple[int, ...]:
         """The weeks of the time series this statistic reads (none for final)."""
@@ -104,7 +112,7 @@ class Targets:
         return pd.DataFrame([{"target": t.id, "outcome": t.outcome, "scenario": t.scenario,
                               "statistic": t.statistic if t.statistic == "final" else f"growth {t.years[0]}→{t.years[1]}",
                               "observed": t.value, "low": t.low, "high": t.high, "sd": t.sd,
-                              "calibrate": t.calibrate, "soft": t.soft, "source": t.source, "year": t.year,
+                              "upper_bound": t.upper_bound, "calibrate": t.calibrate, "soft": t.soft, "source": t.source, "year": t.year,
                               "geography": t.geography, "reliability": t.reliability, "note": t.note}
                              for t in self.targets])
 
@@ -183,7 +191,7 @@ def _target(row: Mapping[str, Any], i: int, path: Path, weeks: int, scenarios: d
     sd = row.get("sd", (high - low) / (2 * Z95))
     if not _number(sd) or sd <= 0:
         raise InputError(f"got {show(sd)}; allowed: a positive number", source=source, key=f"{where}.sd")
-    for key in ("calibrate", "soft"):
+    for key in ("calibrate", "soft", "upper_bound"):
         if key in row and not isinstance(row[key], bool):
             raise InputError(f"expected true or false, got {show(row[key])}", source=source, key=f"{where}.{key}")
     scenario = load_referenced(row["scenario"], path, f"{where}.scenario")
@@ -193,7 +201,7 @@ def _target(row: Mapping[str, Any], i: int, path: Path, weeks: int, scenarios: d
                          source=source, key=f"{where}.scenario")
     return Target(id=row["id"], outcome=row["outcome"], scenario=scenario.name, low=low, high=high,
                   value=float(value), sd=float(sd), statistic=statistic, years=years,
-                  calibrate=row.get("calibrate", True), soft=row.get("soft", False), source=row["source"],
+                  upper_bound=row.get("upper_bound", False), calibrate=row.get("calibrate", True), soft=row.get("soft", False), source=row["source"],
                   year=row.get("year", ""), geography=row.get("geography", ""),
                   reliability=row.get("reliability", ""), note=row.get("note", ""))
 

@@ -36,6 +36,7 @@ from sim.run import DEFAULT_SEED
 VALIDATION = "validation"          # the directory inside a results directory
 TABLE = "validation.csv"
 DEFAULT_SET = "lever defaults"
+SET_COLORS = (PALETTE[0], PALETTE[2], PALETTE[3], PALETTE[6], PALETTE[5])  # the band is orange
 
 
 def lever_value(name: str, value: float) -> Any:
@@ -120,7 +121,7 @@ def evaluate(targets: Targets, stats: pd.DataFrame) -> pd.DataFrame:
                 "sim_q95": float(np.quantile(ok, 0.95)) if len(ok) else float("nan"),
                 "runs": int(len(ok)), "undefined_runs": int(len(v) - len(ok)),
                 "share_runs_inside": float(((ok >= t.low) & (ok <= t.high)).mean()) if len(ok) else float("nan"),
-                "z": (mean - t.value) / t.sd if len(ok) else float("nan"),
+                "z": (mean - t.centre) / t.sd if len(ok) else float("nan"),
                 "met": bool(len(ok) and t.low <= mean <= t.high),
                 "soft": t.soft, "calibrate": t.calibrate, "reliability": t.reliability,
                 "geography": t.geography, "source": t.source,
@@ -167,7 +168,7 @@ def figure(targets: Targets, stats: pd.DataFrame, title: str = "") -> Figure:
                     label="observed value")
             mine = stats[stats["target"] == t.id]
             for j, label in enumerate(sets):
-                color = PALETTE[j % len(PALETTE)]
+                color = SET_COLORS[j % len(SET_COLORS)]
                 for xi, s in enumerate(scenarios):
                     v = mine[(mine["set"] == label) & (mine["scenario"] == s)]["value"].to_numpy(float)
                     v = v[np.isfinite(v)]

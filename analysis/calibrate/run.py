@@ -91,7 +91,7 @@ def particle_statistics(c: Calibration, runs: pd.DataFrame, timeseries: pd.DataF
         means = pd.Series(values.to_numpy(), index=mine["proposal"].to_numpy()).groupby(level=0).mean()
         for j in range(count):
             v = means.get(start + j, np.nan)
-            out[j][t.id] = float(v) if np.isfinite(v) else t.value + UNDEFINED_SDS * t.sd
+            out[j][t.id] = float(v) if np.isfinite(v) else t.centre + UNDEFINED_SDS * t.sd
     return out
 
 
@@ -157,7 +157,7 @@ def build_abc(c: Calibration, runner: Runner):
 
 
 def observed(c: Calibration) -> dict[str, float]:
-    return {t.id: t.value for t in c.calibration_targets}
+    return {t.id: t.centre for t in c.calibration_targets}
 
 
 def calibrate(c: Calibration, out: Path, backend: Backend, *, resume: bool = False,

@@ -42,6 +42,7 @@ from scipy import stats
 
 from analysis.results import Results, load
 from analysis.style import Look, looks
+from analysis.uncertainty import pool_draws
 from analysis.summary import HEADLINE, outcome_table
 from sim.errors import InputError, closest, unknown_key
 from sim.levers import LEVERS
@@ -152,7 +153,7 @@ def gather(paths: Sequence[str | Path] | str | Path, reference: str | None = Non
         if res.runs.empty:
             raise InputError("holds no runs (is it still running, or did it crash before the first?)",
                              source=str(res.path))
-        runs = res.runs.copy()
+        runs = pool_draws(res.manifest, res.runs.copy())   # posterior runs: draws pooled per point
         runs["source"] = i
         runs["group"] = _point_labels(runs)
         labelled.append(runs)

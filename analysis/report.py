@@ -26,7 +26,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 import sim
-from analysis import compare, plots
+from analysis import compare, plots, uncertainty
 from analysis.compare import Comparison
 from analysis.style import figure_style
 from sim.errors import InputError
@@ -104,6 +104,7 @@ def render(comp: Comparison, outcomes: Sequence[str]) -> str:
     parts += _outcome_section(comp, outcomes)
     parts += _effects_section(effects)
     parts += _figures(figs)
+    parts += uncertainty.report_sections(comp, outcomes)   # validation, calibration, effects over a posterior
     parts += _provenance(comp)
     parts += _methods()
     parts += ["</body>", "</html>"]

@@ -49,6 +49,9 @@ def main(args: argparse.Namespace) -> int:
     check_out_dir(out, args.overwrite, keep=args.run_dirs)
     tables = write_comparison(comp, outcomes, out, overwrite=args.overwrite)
     print(tables["text"])
+    from analysis import uncertainty
+    if uncertainty.write(comp, outcomes, out):                # runs over a posterior
+        print(uncertainty.format_effects(uncertainty.effects(comp, outcomes)))
     for note in comp.notes():
         print(f"note: {note}", file=sys.stderr)
     print(f"\ncompare: {out}")

@@ -38,6 +38,30 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--agents", nargs="?", const="end", metavar="WEEKS",
                    help="also write agents.parquet: every household and organisation at the end of each run, "
                         "or at the listed weeks (e.g. --agents 52,104,156; put it after the scenarios)")
+    add_posterior_arguments(p)
+
+
+def add_posterior_arguments(p: argparse.ArgumentParser) -> None:
+    """--posterior and --draws, shared by `run` and `sweep`."""
+    p.add_argument("--posterior", type=Path, metavar="POSTERIOR",
+                   help="run every scenario over draws from this posterior (a `govsim calibrate` directory or its "
+                        "posterior.parquet): draw k with replicate r has the same parameters and seed everywhere")
+    p.add_argument("--draws", type=int, default=20, metavar="K",
+                   help="parameter sets drawn from --posterior (default 20); runs = scenarios × K × replicates")
+
+
+def with_posterior(plan: Plan, args: argparse.Namespace) -> Plan:
+    """The plan over K posterior draws, if --posterior was given (checked before anything is written)."""
+    if args.posterior is None:
+        if args.draws != 20:
+            raise InputError("applies only with --posterior", key="--draws")
+        return plan
+    if args.draws < 2:
+        raise InputError(f"must be at least 2 (parameter uncertainty needs several draws), got {args.draws}",
+                         key="--draws")
+    from analysis import uncertainty
+    thetas, path = uncertainty.posterior_draws(args.posterior, args.draws, plan.seed)
+    return uncertainty.over_draws(plan, thetas, path)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -59,6 +83,7 @@ def main(args: argparse.Namespace) -> int:
                 replicates=args.replicates, seed=args.seed, weeks=args.steps, timeseries_every=1,
                 common_random_numbers=True,
                 meta={"kind": "run", "scenario_files": [str(s.path) for s in scenarios]})
+    plan = with_posterior(plan, args)
     out = args.out or fresh_directory(Path("results"), "study" if study else "run")
     store = Store.open(out, plan, provenance(["govsim", *sys.argv[1:]]), overwrite=args.overwrite)
     summary = execute(plan, store, backend=args.backend, workers=args.workers,
@@ -66,7 +91,12 @@ def main(args: argparse.Namespace) -> int:
     store.finish("complete" if summary.failed == 0 else "complete-with-failures",
                  failed=summary.failed, seconds=round(summary.seconds, 2))
     runs = read_runs(out)
-    print(format_table(outcome_table(runs)))
+    shown = runs
+    if args.posterior is not None:
+        from analysis.uncertainty import pool_draws
+        from sim.engine.store import read_manifest
+        shown = pool_draws(read_manifest(out), runs)
+    print(format_table(outcome_table(shown)))
     if agent_weeks:
         path = write_agents(out, runs, {p.point_id: p.levers for p in plan.points}, args.steps, agent_weeks)
         print(f"agents:  {path} (weeks {', '.join(map(str, agent_weeks))})")

@@ -45,6 +45,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--chunk-size", type=int, metavar="K", help="runs per hand-off to a worker (default: automatic)")
     p.add_argument("--dry-run", action="store_true",
                    help="print the design's size and an estimate of the wall time; write nothing")
+    from analysis.commands.run import add_posterior_arguments
+    add_posterior_arguments(p)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -59,7 +61,8 @@ def main(args: argparse.Namespace) -> int:
         from sim.engine.execute import start_fork_server
         start_fork_server()  # the workers' imports overlap the plan's construction
     experiment = load_experiment(args.experiment)
-    plan = experiment.plan()
+    from analysis.commands.run import with_posterior
+    plan = with_posterior(experiment.plan(), args)
     if shard[1] > plan.n_runs:
         raise InputError(f"{shard[1]} shards for {plan.n_runs} runs; allowed: at most one shard per run",
                          key="--shard")
@@ -73,7 +76,8 @@ def main(args: argparse.Namespace) -> int:
                        overwrite=args.overwrite, resume=args.resume or args.retry_failed,
                        shard=shard[0], shards=shard[1])
     where = f" (shard {shard[0]}/{shard[1]}: {plan.shard_runs(shard)} runs)" if shard[1] > 1 else ""
-    print(f"{size_line(experiment)}{where} -> {out}", file=sys.stderr)
+    draws = f" × {args.draws} posterior draws = {plan.n_runs} runs" if args.posterior else ""
+    print(f"{size_line(experiment)}{draws}{where} -> {out}", file=sys.stderr)
     summary = execute(plan, store, backend=args.backend, workers=args.workers, shard=shard,
                       retry_failed=args.retry_failed, chunk_size=args.chunk_size,
                       progress=ProgressReporter("runs"), scheduler=args.scheduler)

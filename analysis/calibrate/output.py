@@ -4,6 +4,7 @@ posterior predictive check (see `analysis.calibrate.run` for the layout)."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -144,12 +145,14 @@ def posterior_predictive(c: Calibration, out: Path, posterior: pd.DataFrame, bac
     from analysis import validate
     from sim.engine.execute import execute
     from sim.engine.provenance import provenance
-    from sim.engine.store import Store, read_runs, read_timeseries
+    from sim.engine.store import Store, is_store, read_manifest, read_runs, read_timeseries
 
     sets = {validate.DEFAULT_SET: [{}], "posterior": draws(posterior, c.parameters, c.ppc_draws, c.seed)}
     plan = validate.plan(c.targets, c.ppc_replicates, c.seed, sets=sets, fixed=c.fixed,
                          meta={"calibration": c.name, "check": "posterior predictive"})
     path = out / PPC
+    if is_store(path) and read_manifest(path).get("plan_digest") != plan.digest():
+        shutil.rmtree(path)      # the check of an earlier posterior (a resumed calibration went on): redo it
     store = Store.open(path, plan, provenance(["govsim", "calibrate", str(c.path)]), resume=True)
     summary = execute(plan, store, backend=backend.backend, workers=backend.workers, scheduler=backend.scheduler,
                       progress=backend.progress("posterior predictive") if backend.progress else None)

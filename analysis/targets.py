@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError, show, unknown_key
+from sim.names import check_name
 from sim.outcomes import OUTCOME_NAMES
 from sim.run import DEFAULT_WEEKS
 from sim.scenario import Scenario, load_referenced, read_toml
@@ -144,7 +145,7 @@ def load_targets(path: str | Path) -> Targets:
             raise InputError(f"id {show(t.id)} is used twice; allowed: a unique id per target",
                              source=source, key=f"target[{i}].id")
         targets.append(t)
-    return Targets(data.get("name", path.stem), path.resolve(), tuple(targets), tuple(scenarios.values()),
+    return Targets(check_name(data.get("name", path.stem), source=source), path.resolve(), tuple(targets), tuple(scenarios.values()),
                    weeks, data.get("description", ""))
 
 

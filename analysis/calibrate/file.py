@@ -35,6 +35,7 @@ from scipy import stats
 
 from analysis.targets import Targets, load_targets
 from sim.errors import InputError, show, unknown_key
+from sim.names import check_name
 from sim.levers import LEVER_BY_NAME, lever
 from sim.run import DEFAULT_SEED
 from sim.scenario import read_toml
@@ -167,7 +168,8 @@ def read(path: str | Path) -> Calibration:
     if not isinstance(params, dict) or not params:
         raise InputError(f"expected a table of parameters, got {show(params)}", source=source, key="parameters")
     priors = tuple(_prior(name, spec, fixed, source) for name, spec in params.items())
-    return Calibration(name=data.get("name", path.stem), path=path.resolve(), targets=targets, priors=priors,
+    name = check_name(data.get("name", path.stem), source=source)
+    return Calibration(name=name, path=path.resolve(), targets=targets, priors=priors,
                        population=population, generations=generations, min_epsilon=float(eps),
                        replicates=replicates, max_runs=max_runs, seed=seed, ppc_draws=ppc_draws,
                        ppc_replicates=ppc_replicates, fixed=fixed, description=data.get("description", ""),

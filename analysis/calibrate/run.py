@@ -203,6 +203,20 @@ def check_out(out: Path, resume: bool, overwrite: bool) -> None:
                          "or choose another --out", source=str(out), key="--out")
 
 
+def clear(out: Path) -> None:
+    """--overwrite: delete a calibration directory, and only one (it holds calibration.json)."""
+    import shutil
+
+    if not (out / SUMMARY).is_file() and not (out / HISTORY).is_file():
+        raise InputError(f"holds no {SUMMARY}, so --overwrite will not delete it (it replaces only a directory "
+                         "`govsim calibrate` wrote); choose another --out", source=str(out), key="--overwrite")
+    for entry in out.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
 def same_calibration(c: Calibration, out: Path) -> None:
     """A resumed calibration must be the same file: refuse in one line otherwise."""
     f = out / SUMMARY

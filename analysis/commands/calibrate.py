@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from analysis.commands.options import out_path
 from analysis.commands.validate import add_engine_arguments, check_engine_arguments
 from sim.errors import InputError
 
@@ -20,7 +21,7 @@ DRY_RUN_SAMPLES = 3
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("calibration", metavar="CALIBRATION", type=Path, help="calibration file (TOML)")
-    p.add_argument("--out", type=Path, metavar="DIR", help="output directory (default: results/calibrate-NAME)")
+    p.add_argument("--out", type=out_path, metavar="DIR", help="output directory (default: results/calibrate-NAME)")
     p.add_argument("--resume", action="store_true", help="continue --out from its last complete generation")
     p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
     p.add_argument("--dry-run", action="store_true", help="estimate runs and wall time from a few timed runs; "
@@ -47,8 +48,7 @@ def main(args: argparse.Namespace) -> int:
     if args.resume:
         run.same_calibration(c, out)
     elif args.overwrite and out.exists():
-        import shutil
-        shutil.rmtree(out)
+        run.clear(out)
     backend = run.Backend(args.backend, args.workers, args.scheduler,
                           progress=lambda what: ProgressReporter(f"runs ({what})"))
     out.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from analysis.commands.options import out_path
 from sim.errors import InputError
 from sim.run import DEFAULT_SEED
 
@@ -43,7 +44,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("targets", metavar="TARGETS", type=Path, help="targets file (e.g. scenarios/targets/sichuan.toml)")
     p.add_argument("--replicates", type=int, default=10, help="runs per scenario (default 10)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"master seed (default {DEFAULT_SEED})")
-    p.add_argument("--out", type=Path, metavar="DIR", help="results directory (default: results/validate-NAME)")
+    p.add_argument("--out", type=out_path, metavar="DIR", help="results directory (default: results/validate-NAME)")
     p.add_argument("--resume", action="store_true", help="continue --out: run only the runs it lacks")
     p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
     add_engine_arguments(p)

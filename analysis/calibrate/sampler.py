@@ -83,7 +83,8 @@ class EngineSampler(pyabc.sampler.Sampler):
         evaluations = accepted = batch = 0
         acceptance = max(self.expected_acceptance(t), 0.01) if not (from_prior or all_accepted) else 1.0
         while accepted < n and evaluations < max_eval:
-            size = max(self.min_batch, math.ceil((n - accepted) / acceptance * 1.1))
+            need = n - accepted
+            size = need if acceptance >= 1.0 else max(self.min_batch, math.ceil(need / acceptance * 1.1))
             if max_eval < np.inf:
                 size = int(min(size, max_eval - evaluations))
             proposals = [self._propose(kw, from_prior) for _ in range(size)]

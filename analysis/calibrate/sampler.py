@@ -59,12 +59,13 @@ class Replay(pyabc.Model):
 class EngineSampler(pyabc.sampler.Sampler):
     """Proposals in batches, their runs through `run_batch`, evaluation in proposal order."""
 
-    def __init__(self, run_batch: RunBatch, seed: int, *, min_batch: int = 8,
+    def __init__(self, run_batch: RunBatch, seed: int, *, min_batch: int = 8, max_batch: float = 3.0,
                  expected_acceptance: Callable[[int], float] | None = None) -> None:
         super().__init__()
         self.run_batch = run_batch
         self.seed = seed
         self.min_batch = min_batch
+        self.max_batch = max_batch
         self.expected_acceptance = expected_acceptance or (lambda t: 1.0 if t <= 0 else 0.3)
         self.batches: list[dict] = []      # one record per batch: t, batch, proposals, accepted
 
@@ -84,7 +85,10 @@ class EngineSampler(pyabc.sampler.Sampler):
         acceptance = max(self.expected_acceptance(t), 0.01) if not (from_prior or all_accepted) else 1.0
         while accepted < n and evaluations < max_eval:
             need = n - accepted
-            size = need if acceptance >= 1.0 else max(self.min_batch, math.ceil(need / acceptance * 1.1))
+            # at most max_batch × n proposals at once: an acceptance rate estimated from a few
+            # accepted particles can be far too low, and the runs after the n-th acceptance are waste
+            size = need if acceptance >= 1.0 else max(self.min_batch, min(math.ceil(need / acceptance * 1.1),
+                                                                          int(self.max_batch * n)))
             if max_eval < np.inf:
                 size = int(min(size, max_eval - evaluations))
             proposals = [self._propose(kw, from_prior) for _ in range(size)]

@@ -69,13 +69,27 @@ class Prior:
         return stats.truncnorm(a, b, loc=self.mean, scale=self.sd)
 
     def pyabc_args(self) -> tuple[str, tuple[float, ...]]:
-        """The scipy name and arguments of pyabc.RV(name, *args)."""
+        """The scipy name and arguments of pyabc.RV(name, *args), on the sampling scale.
+
+        A log-uniform parameter is sampled as its log10, uniform: pyABC's Gaussian
+        transition kernel works in the parameter's own scale, and on a linear scale a
+        posterior near the low end of a range spanning decades gets importance weights
+        so uneven that the effective sample size collapses.
+        """
         if self.kind == "uniform":
             return "uniform", (self.low, self.high - self.low)
         if self.kind == "loguniform":
-            return "loguniform", (self.low, self.high)
+            lo, hi = math.log10(self.low), math.log10(self.high)
+            return "uniform", (lo, hi - lo)
         return "truncnorm", ((self.low - self.mean) / self.sd, (self.high - self.mean) / self.sd,
                              self.mean, self.sd)
+
+    def to_sampled(self, value: float) -> float:
+        return math.log10(value) if self.kind == "loguniform" else value
+
+    def to_value(self, sampled: float) -> float:
+        """A value on pyABC's sampling scale as the lever's value."""
+        return 10.0 ** sampled if self.kind == "loguniform" else sampled
 
     @property
     def prior_sd(self) -> float:
@@ -112,6 +126,11 @@ class Calibration:
     @property
     def calibration_targets(self) -> tuple:
         return tuple(t for t in self.targets.targets if t.calibrate)
+
+    def to_levers(self, theta: Mapping[str, float]) -> dict[str, float]:
+        """A particle's parameters (pyABC's sampling scale) as lever values."""
+        by = {p.name: p for p in self.priors}
+        return {n: by[n].to_value(v) if n in by else v for n, v in theta.items()}
 
     @property
     def runs_per_particle(self) -> int:

@@ -32,6 +32,8 @@ def populations(c: Calibration, history) -> pd.DataFrame:
     for t in range(int(history.max_t) + 1):
         df, w = history.get_distribution(m=0, t=t)
         df = df[list(c.parameters)].reset_index(drop=True)
+        for p in c.priors:           # from pyABC's sampling scale (log10 for log-uniform priors)
+            df[p.name] = [p.to_value(v) for v in df[p.name]]
         parts.append(df.assign(weight=np.asarray(w) / np.sum(w), generation=t))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 

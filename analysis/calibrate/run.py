@@ -71,6 +71,7 @@ def particle_points(c: Calibration, start: int, proposals: Sequence[Mapping[str,
     n_s = len(c.targets.scenarios)
     out = []
     for j, theta in enumerate(proposals):
+        theta = c.to_levers(theta)
         for k, s in enumerate(c.targets.scenarios):
             values = {**s.overrides, **c.fixed, **{n: lever_value(n, v) for n, v in theta.items()}}
             out.append(Point((start + j) * n_s + k, f"{s.name} | particle {start + j}", resolve(values)))

@@ -90,7 +90,7 @@ def dry_run(c, args: argparse.Namespace, out: Path) -> int:
     runs = int(proposals * c.runs_per_particle) + (c.ppc_draws + 1) * n_s * c.ppc_replicates
     if c.max_runs:
         runs = min(runs, c.max_runs + (c.ppc_draws + 1) * n_s * c.ppc_replicates)
-    theta = {p.name: float(p.scipy().mean()) for p in c.priors}
+    theta = {p.name: p.to_sampled(float(p.scipy().mean())) for p in c.priors}
     points = particle_points(c, 0, [theta])
     times = []
     for k in range(DRY_RUN_SAMPLES):

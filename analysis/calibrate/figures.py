@@ -24,16 +24,23 @@ def marginals(c: Calibration, pops: pd.DataFrame) -> Figure:
         axes = fig.subplots(rows, cols, squeeze=False)
         for i, p in enumerate(ps):
             ax = axes[i // cols][i % cols]
-            grid = np.linspace(p.low, p.high, 200)
-            ax.plot(grid, p.scipy().pdf(grid), color="0.3", lw=1.2, ls=(0, (4, 2)), label="prior")
-            bins = np.linspace(p.low, p.high, 25)
+            log = p.kind == "loguniform"
+            grid = np.geomspace(p.low, p.high, 200) if log else np.linspace(p.low, p.high, 200)
+            # densities per unit of the axis: of log10(x) on a log axis
+            density = p.scipy().pdf(grid) * (grid * np.log(10) if log else 1.0)
+            ax.plot(grid, density, color="0.3", lw=1.2, ls=(0, (4, 2)), label="prior")
+            bins = np.geomspace(p.low, p.high, 25) if log else np.linspace(p.low, p.high, 25)
+            if log:
+                ax.set_xscale("log")
             for g, color, label in ((0, PALETTE[2], "generation 0"), (last, PALETTE[0], f"posterior (gen. {last})")):
                 if g == 0 and last == 0:
                     continue
                 d = pops[pops["generation"] == g]
-                ax.hist(d[p.name], bins=bins, weights=d["weight"], density=True, histtype="stepfilled" if g == last
-                        else "step", color=color, alpha=0.45 if g == last else 0.9, label=label,
-                        hatch="" if g == last else None)
+                x = np.log10(d[p.name]) if log else d[p.name]
+                edges = np.log10(bins) if log else bins
+                heights, _ = np.histogram(x, bins=edges, weights=d["weight"], density=True)
+                ax.stairs(heights, bins, fill=g == last, color=color, alpha=0.45 if g == last else 0.9,
+                          label=label)
             ax.set_title(p.name, fontsize=8)
             ax.set_xlim(p.low, p.high)
             ax.set_yticks([])
@@ -41,7 +48,8 @@ def marginals(c: Calibration, pops: pd.DataFrame) -> Figure:
                 ax.legend(fontsize=6)
         for k in range(len(ps), rows * cols):
             axes[k // cols][k % cols].set_visible(False)
-        fig.suptitle("Marginal posteriors (weighted histograms) against priors (dashed)", x=0.0, ha="left",
+        fig.suptitle("Marginal posteriors (weighted histograms) against priors (dashed); log-uniform priors on "
+                     "log axes", x=0.0, ha="left",
                      fontsize=9, fontweight="normal")
     return fig
 
@@ -68,12 +76,21 @@ def pairs(c: Calibration, posterior: pd.DataFrame, params: pd.DataFrame) -> Figu
                     continue
                 pa, pb = by[a], by[b]
                 if i == j:
-                    ax.hist(posterior[a], bins=20, weights=w, range=(pa.low, pa.high), color=PALETTE[0], alpha=0.6)
+                    log = pa.kind == "loguniform"
+                    bins = np.geomspace(pa.low, pa.high, 21) if log else np.linspace(pa.low, pa.high, 21)
+                    ax.hist(posterior[a], bins=bins, weights=w, color=PALETTE[0], alpha=0.6)
                     ax.set_yticks([])
                 else:
-                    ax.hist2d(posterior[b], posterior[a], bins=15, weights=w, range=[[pb.low, pb.high],
-                                                                                     [pa.low, pa.high]],
-                              cmap="Blues")
+                    # one point per particle, its area proportional to its weight: with a few
+                    # dozen particles a binned density would show the binning, not the posterior
+                    ax.scatter(posterior[b], posterior[a], s=4 + 400 * w / w.max() * min(1.0, 30 / len(w)),
+                               color=PALETTE[0], alpha=0.5, edgecolor="none")
+                    ax.set_ylim(pa.low, pa.high)
+                    if pa.kind == "loguniform":
+                        ax.set_yscale("log")
+                ax.set_xlim(pb.low, pb.high)
+                if pb.kind == "loguniform":
+                    ax.set_xscale("log")
                 if i == n - 1:
                     ax.set_xlabel(b, fontsize=7)
                 else:
@@ -82,7 +99,8 @@ def pairs(c: Calibration, posterior: pd.DataFrame, params: pd.DataFrame) -> Figu
                     ax.set_ylabel(a, fontsize=7)
                 ax.tick_params(labelsize=6)
                 ax.grid(False)
-        fig.suptitle("Posterior of the most informed parameters (narrowest against their prior)", x=0.0,
+        fig.suptitle("Posterior of the most informed parameters (narrowest against their prior); "
+                     "point area ∝ particle weight", x=0.0,
                      ha="left", fontsize=9, fontweight="normal")
     return fig
 

@@ -18,6 +18,7 @@ values applied over the scenarios' own levers.
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -192,9 +193,9 @@ def figure(targets: Targets, stats: pd.DataFrame, title: str = "") -> Figure:
                 ax.legend(loc="best", fontsize=6)
         for k in range(len(ts), rows * cols):
             axes[k // cols][k % cols].set_visible(False)
-        fig.suptitle(title or f"Targets of {targets.name}: observed band (shaded, over the scenario it belongs "
-                     "to) against simulated runs (box = quartiles, points = runs)", x=0.0, ha="left",
-                     fontsize=9, fontweight="normal")
+        text = title or (f"Targets of {targets.name}: observed band (shaded, over the scenario it belongs to) "
+                         "against simulated runs (box = quartiles, points = runs)")
+        fig.suptitle("\n".join(textwrap.wrap(text, 40 * cols)), x=0.0, ha="left", fontsize=9, fontweight="normal")
     return fig
 
 

@@ -61,10 +61,17 @@ def parameter_table(c: Calibration, posterior: pd.DataFrame) -> pd.DataFrame:
         sd = float(np.sqrt(np.sum(w * (x - mean) ** 2)))
         lo, hi = weighted_quantile(x, w, [0.05, 0.95])
         dist = p.scipy()
+        # how much the targets narrowed it: sd ratio on the sampling scale (log10 for log-uniform priors)
+        if p.kind == "loguniform":
+            lx = np.log10(x)
+            lm = float(np.sum(w * lx))
+            ratio = float(np.sqrt(np.sum(w * (lx - lm) ** 2))) / (np.log10(p.high / p.low) / np.sqrt(12))
+        else:
+            ratio = sd / p.prior_sd if p.prior_sd > 0 else np.nan
         rows.append({"parameter": p.name, "prior": p.describe(), "prior_mean": float(dist.mean()),
                      "prior_sd": p.prior_sd, "prior_q05": float(dist.ppf(0.05)), "prior_q95": float(dist.ppf(0.95)),
                      "posterior_mean": mean, "posterior_sd": sd, "posterior_q05": lo, "posterior_q95": hi,
-                     "sd_ratio": sd / p.prior_sd if p.prior_sd > 0 else np.nan})
+                     "sd_ratio": ratio})
     return pd.DataFrame(rows)
 
 

@@ -32,7 +32,7 @@ naming the file, the key, the bad value and what is allowed.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -233,10 +233,3 @@ def simulated(target: Target, runs: pd.DataFrame, timeseries: pd.DataFrame | Non
     with np.errstate(divide="ignore", invalid="ignore"):
         growth = np.where(first > 0, second / first - 1.0, np.nan)
     return pd.Series(growth, index=wide.index.to_numpy())
-
-
-def check_weeks(targets: Sequence[Target], weeks: int) -> None:
-    """Whether the runs are long enough for every growth target (checked at load)."""
-    for t in targets:
-        if t.weeks_needed() and max(t.weeks_needed()) > weeks:
-            raise InputError(f"needs week {max(t.weeks_needed())} but runs last {weeks} weeks", key=t.id)

@@ -28,7 +28,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis.style import PALETTE, figure_style, outcome_label, save
-from analysis.targets import Target, Targets, simulated
+from analysis.targets import Targets, simulated
 from sim.engine.plan import Plan, Point
 from sim.engine.store import write_atomic
 from sim.levers import LEVER_BY_NAME, resolve

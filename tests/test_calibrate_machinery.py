@@ -15,7 +15,6 @@ import pyabc  # noqa: E402
 
 from analysis.calibrate.sampler import EngineSampler  # noqa: E402
 from analysis.uncertainty import decompose  # noqa: E402
-from sim.errors import InputError  # noqa: E402
 from tests.conftest import SCENARIOS  # noqa: E402
 
 

@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from scipy import stats
 
 from analysis.targets import Targets, load_targets
@@ -245,9 +244,3 @@ def _int(data: Mapping[str, Any], key: str, default: int, low: int, high: int, s
     if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
         raise InputError(f"got {show(v)}; allowed: an integer in [{low}, {high}]", source=source, key=key)
     return v
-
-
-def prior_sample(c: Calibration, n: int, seed: int) -> np.ndarray:
-    """n draws from the joint prior (independent parameters), (n, parameters)."""
-    rng = np.random.default_rng(seed)
-    return np.column_stack([p.scipy().rvs(size=n, random_state=rng) for p in c.priors])

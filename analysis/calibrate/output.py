@@ -117,7 +117,6 @@ def write_all(c: Calibration, out: Path, history, backend, extra: Mapping[str, A
     """Every output of a finished (or budget-stopped) calibration, then the PPC and the report."""
     import matplotlib
     matplotlib.use("Agg")
-    from analysis import validate
     from analysis.calibrate import figures
     from analysis.calibrate.run import write_json
     from analysis.style import save

@@ -30,10 +30,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    try:
-        import pyabc  # noqa: F401
-    except ImportError:
-        raise InputError("needs pyABC: pip install 'govsim[calibration]'") from None
+    import importlib.util
+    if importlib.util.find_spec("pyabc") is None:   # an optional extra: say how to install it
+        raise InputError("needs pyABC: pip install 'govsim[calibration]'")
     from analysis.calibrate import file, run
     from analysis.progress import ProgressReporter
 

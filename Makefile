@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # extra pytest arguments, e.g. `make test PYTEST_ARGS=--browser` (what .ci/run does)
 PYTEST_ARGS ?=
 
-.PHONY: study test venv clean-venv screenshot
+.PHONY: study test calibration venv clean-venv screenshot
 
 $(VENV)/.installed-%: pyproject.toml
 	@test -x $(PY) || "$$(bin/find-python)" -m venv $(VENV)
@@ -23,6 +23,10 @@ test: $(VENV)/.installed-dev,cluster,viz,calibration
 # the README's screenshot of the page (needs Chromium: apt-get install chromium)
 screenshot: $(VENV)/.installed-dev,cluster,viz
 	$(PY) bin/page-screenshot
+
+# the shipped calibration (README, "The shipped calibration"): a few minutes on 2 idle cores
+calibration: $(VENV)/.installed-calibration
+	$(VENV)/bin/govsim calibrate scenarios/calibration/behaviour-sichuan.toml --out results/calibrate-behaviour-sichuan --overwrite
 
 clean-venv:
 	rm -rf $(VENV)

@@ -103,20 +103,28 @@ class Runner:
         self.c, self.out, self.backend, self.command = c, out, backend, command
         self.runs = 0
         self.seconds = 0.0
+        self.proposals: dict[int, list[Mapping[str, float]]] = {}   # generation -> its proposals so far
 
     def plan(self, t: int, start: int, proposals: Sequence[Mapping[str, float]]) -> Plan:
+        """The generation's proposals so far as one plan (point ids 0, 1, ... in proposal order,
+        as the engine wants them); a batch runs the sub-plan of its own points."""
         c = self.c
-        return Plan(points=particle_points(c, start, proposals), replicates=c.replicates,
+        gen = self.proposals.setdefault(t, [])
+        del gen[start:]                   # a replayed generation (resume) proposes the same again
+        gen.extend(proposals)
+        return Plan(points=particle_points(c, 0, gen), replicates=c.replicates,
                     seed=run_master_seed(c.seed, t), weeks=c.targets.weeks,
                     timeseries_every=c.targets.timeseries_every, common_random_numbers=False,
                     meta={"kind": "calibrate", "calibration": c.name, "generation": t, "first_proposal": start})
 
     def __call__(self, t: int, start: int, proposals: Sequence[Mapping[str, float]]) -> list[dict[str, float]]:
         plan = self.plan(t, start, proposals)
+        n_s = len(self.c.targets.scenarios)
+        mine = plan.with_points(plan.points.select(np.arange(start * n_s, (start + len(proposals)) * n_s)))
         path = self.out / "runs" / f"g{t + 1:03d}-{start:06d}"
         store = Store.open(path, plan, provenance(self.command), resume=True)
         b = self.backend
-        summary = execute(plan, store, backend=b.backend, workers=b.workers, scheduler=b.scheduler,
+        summary = execute(mine, store, backend=b.backend, workers=b.workers, scheduler=b.scheduler,
                           progress=b.progress(f"generation {t}" if t >= 0 else "prior sample") if b.progress else None)
         store.finish("complete" if summary.failed == 0 else "complete-with-failures", failed=summary.failed)
         self.runs += summary.done

@@ -25,11 +25,11 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-TRUTH = {"report_prob_week": 0.15, "initial_satisfaction": 0.5, "case_outcome_impact": 0.3,
+TRUTH = {"report_prob_week": 0.15, "rate_neighbour_dispute": 0.06, "case_outcome_impact": 0.3,
          "joint_meeting_prob": 0.4}
-PRIORS = {"report_prob_week": "{ low = 0.01, high = 0.4 }", "initial_satisfaction": "{ low = 0.2, high = 0.9 }",
+PRIORS = {"report_prob_week": "{ low = 0.01, high = 0.4 }", "rate_neighbour_dispute": "{ low = 0.01, high = 0.15 }",
           "case_outcome_impact": "{}", "joint_meeting_prob": "{}"}
-OUTCOMES = ("discovery_share", "satisfaction", "trust", "resolution_rate")
+OUTCOMES = ("discovery_share", "cases_created", "share_satisfied", "trust", "resolution_rate")
 REFERENCE_RUNS = 20
 WEEKS = 104
 

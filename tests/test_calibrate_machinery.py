@@ -81,7 +81,7 @@ ppc_draws = 2
 ppc_replicates = 1
 [parameters]
 report_prob_week = { prior = "loguniform", low = 0.01, high = 0.3 }
-initial_satisfaction = {}
+case_outcome_impact = {}
 """
 
 
@@ -107,15 +107,15 @@ def problem(tmp_path):
 
 
 @pytest.mark.parametrize("edit, key", [
-    (lambda s: s.replace("initial_satisfaction = {}", "initial_satisfacton = {}"), "initial_satisfacton"),
-    (lambda s: s.replace("initial_satisfaction = {}", "settlement = {}"), "parameters.settlement"),
+    (lambda s: s.replace("case_outcome_impact = {}", "case_outcome_impat = {}"), "case_outcome_impat"),
+    (lambda s: s.replace("case_outcome_impact = {}", "settlement = {}"), "parameters.settlement"),
     (lambda s: s.replace('low = 0.01', 'low = 0.0'), "parameters.report_prob_week.low"),
-    (lambda s: s.replace("initial_satisfaction = {}", 'initial_satisfaction = { prior = "normal", mean = 0.5 }'),
-     "parameters.initial_satisfaction.sd"),
+    (lambda s: s.replace("case_outcome_impact = {}", 'case_outcome_impact = { prior = "normal", mean = 0.5 }'),
+     "parameters.case_outcome_impact.sd"),
     (lambda s: s.replace("population = 10", "population = 1"), "population"),
     (lambda s: s.replace('targets = "targets.toml"', 'targets = "none.toml"'), "targets"),
-    (lambda s: s.replace("initial_satisfaction = {}", 'initial_satisfaction = { prior = "beta" }'),
-     "parameters.initial_satisfaction.prior"),
+    (lambda s: s.replace("case_outcome_impact = {}", 'case_outcome_impact = { prior = "beta" }'),
+     "parameters.case_outcome_impact.prior"),
 ])
 def test_bad_calibration_files_are_one_line_exit_2_nothing_written(govsim, problem, edit, key):
     (problem / "cal.toml").write_text(edit(CAL))

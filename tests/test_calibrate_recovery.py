@@ -21,9 +21,9 @@ from tests.conftest import SCENARIOS
 
 pytest.importorskip("pyabc")
 
-TRUTH = {"report_prob_week": 0.15, "initial_satisfaction": 0.5, "joint_meeting_prob": 0.4}
-INFORMED = ("report_prob_week", "initial_satisfaction")
-OUTCOMES = ("discovery_share", "satisfaction")
+TRUTH = {"report_prob_week": 0.15, "rate_neighbour_dispute": 0.06, "joint_meeting_prob": 0.4}
+INFORMED = ("report_prob_week", "rate_neighbour_dispute")
+OUTCOMES = ("discovery_share", "neighbour_disputes_arising_per_1000")
 REFERENCE_RUNS = 12
 WEEKS = 52
 
@@ -61,7 +61,7 @@ def write_problem(tmp_path, population=30, generations=4, extra=""):
         {extra}
         [parameters]
         report_prob_week = {{ prior = "uniform", low = 0.01, high = 0.4 }}
-        initial_satisfaction = {{ prior = "uniform", low = 0.2, high = 0.9 }}
+        rate_neighbour_dispute = {{ prior = "uniform", low = 0.01, high = 0.15 }}
         joint_meeting_prob = {{}}
         """))
     return tmp_path / "cal.toml"

@@ -131,12 +131,15 @@ def LeverPanel(levers: dict[str, Any], base: Mapping[str, Any], scenario: solara
 
     with solara.Card("Scenario and levers"):
         solara.Select(label="Scenario", value=scenario.value, values=choices, on_value=on_scenario)
-        if changed.value:
-            solara.Info("Levers you change take effect at the next Reset.", dense=True)
+        # a slot of its own for the notice, and keys on the groups and levers: the
+        # controls below keep their places (and their state) when the notice appears
+        with solara.Column(gap="0px"):
+            if changed.value:
+                solara.Info("Levers you change take effect at the next Reset.", dense=True)
         for title, group in lever_groups():
-            with solara.Details(summary=title, expand=title.startswith("Clause")):
+            with solara.Details(summary=title, expand=title.startswith("Clause")).key(f"group-{title}"):
                 for l in group:
-                    LeverInput(l, levers[l.name], on_change)
+                    LeverInput(l, levers[l.name], on_change).key(f"lever-{l.name}")
 
 
 # ---- components drawn from the model ------------------------------------------------------

@@ -379,6 +379,7 @@ def summary(effects: pd.DataFrame) -> str:
 
 
 # ---- the ODD's tables ----------------------------------------------------------------------
+COLUMNS = 5  # headline outcomes per table of effects, so that it stays readable
 MARK = {"agrees": "✓", "contradicts": "✗", "documented": "✗ (documented)", "not shown": "·",
         "unexpected": "", "none": ""}
 
@@ -414,8 +415,9 @@ def _cell(r) -> str:
     return f"{text} {mark}".strip()
 
 
-def effects_markdown(table: DirectionTable, effects: pDataFrame) -> str:
-    """The table of effects high − low, its notes and the verdicts."""
+def effects_markdown(table: DirectionTable, effects: pd.DataFrame) -> str:
+    """The table of effects high − low (the headline outcomes in groups of at most
+    COLUMNS, the row's other outcomes in the last), its notes and the verdicts."""
     head = list(table.headline)
     level = float(effects["confidence"].iloc[0])
     whole = whole_range(effects)
@@ -424,17 +426,22 @@ def effects_markdown(table: DirectionTable, effects: pDataFrame) -> str:
              f"each cell: mean paired difference high − low and its t-interval at "
              f"{100 * level:.3f}% per cell (Bonferroni: {100 * table.confidence:g}% for the "
              "whole table). ✓ agrees with the expected direction, ✗ contradicts it, · a "
-             "direction is expected but the interval includes 0; no mark: nothing expecte",
-             "",
-             "| lever | low → high | " + " | ".join(f"`{o}`" for o in head) + " | other outcomes |",
-             "|---" * (len(head) + 3) + "|"]
-    for e in table.levers:
-        mine = whole[whole["lever"] == e.lever].set_index("outcome")
-        cells = [_cell(next(mine.loc[[o]].itertuples(), None)) if o in mine.index else "" for o in head]
-        other = "; ".join(f"`{o}` {_cell(r)}" for o, r in zip(mine.index, mine.itertuples())
-                          if o not in head) or "—"
-        rng = f"{fmt_value(e.low)} → {fmt_value(e.high)}"
-        lines.append(f"| `{e.lever}` | {rng} | " + " | ".join(cells) + f" | {other} |")
+             "direction is expected but the interval includes 0; no mark: nothing expected."]
+    groups = [head[i:i + COLUMNS] for i in range(0, len(head), COLUMNS)]
+    for k, group in enumerate(groups):
+        last = k == len(groups) - 1
+        lines += ["", "| lever | low → high | " + " | ".join(f"`{o}`" for o in group)
+                  + (" | other outcomes |" if last else " |"),
+                  "|---" * (len(group) + 2 + last) + "|"]
+        for e in table.levers:
+            mine = whole[whole["lever"] == e.lever].set_index("outcome")
+            cells = [_cell(next(mine.loc[[o]].itertuples(), None)) if o in mine.index else "" for o in group]
+            row = f"| `{e.lever}` | {fmt_value(e.low)} → {fmt_value(e.high)} | " + " | ".join(cells) + " |"
+            if last:
+                other = "; ".join(f"`{o}` {_cell(r)}" for o, r in zip(mine.index, mine.itertuples())
+                                  if o not in head) or "—"
+                row += f" {other} |"
+            lines.append(row)
     halves = effects[(effects["step"] != "low→high") & effects["verdict"].isin(["contradicts", "documented"])]
     lines += ["", "Where the reference value lies inside the range, each half (low → reference, "
               "reference → high) is judged too, on the outcomes with an expected direction. "

@@ -385,18 +385,21 @@ MARK = {"agrees": "✓", "contradicts": "✗", "documented": "✗ (documented)",
 
 
 def expected_markdown(table: DirectionTable) -> str:
-    """The table of expected directions, from docs/directions.toml alone."""
+    """The table of expected directions, from docs/directions.toml alone: the clause's
+    words for each lever, then the signs."""
     head = list(table.headline)
-    lines = ["| lever | clause | low → high | " + " | ".join(f"`{o}`" for o in head)
-             + " | other outcomes | the clause's words |",
-             "|---" * (len(head) + 5) + "|"]
+    lines = ["| lever | clause | low → high | the clause's words |", "|---|---|---|---|"]
     for e in table.levers:
-        other = ", ".join(f"`{o}` {s}" for o, s in e.expect.items() if o not in head) or "—"
         rng = f"{fmt_value(e.low)} → {fmt_value(e.high)}"
         if e.range_reason:
             rng += f" ({e.range_reason})"
+        lines.append(f"| `{e.lever}` | {e.clause} | {rng} | {e.words} — {e.english} |")
+    lines += ["", "| lever | " + " | ".join(f"`{o}`" for o in head) + " | other outcomes |",
+              "|---" * (len(head) + 2) + "|"]
+    for e in table.levers:
+        other = ", ".join(f"`{o}` {s}" for o, s in e.expect.items() if o not in head) or "—"
         signs = " | ".join(e.expect.get(o, "0") for o in head)
-        lines.append(f"| `{e.lever}` | {e.clause} | {rng} | {signs} | {other} | {e.words} — {e.english} |")
+        lines.append(f"| `{e.lever}` | {signs} | {other} |")
     if table.exceptions:
         lines += ["", "Contradictions documented as findings (the test accepts these and no others):", ""]
         for x in table.exceptions:
@@ -424,8 +427,8 @@ def effects_markdown(table: DirectionTable, effects: pd.DataFrame) -> str:
     lines = [f"Scenario `{table.scenario}`, {table.weeks} weeks, {int(whole['n'].max())} paired "
              f"replicates per bound (master seed {table.seed}, common random numbers); "
              f"each cell: mean paired difference high − low and its t-interval at "
-             f"{100 * level:.3f}% per cell (Bonferroni: {100 * table.confidence:g}% for the "
-             "whole table). ✓ agrees with the expected direction, ✗ contradicts it, · a "
+             f"{100 * level:.3f}% per cell (Bonferroni over the {round((1 - table.confidence) / (1 - level))} "
+             f"cells judged: {100 * table.confidence:g}% for the whole table). ✓ agrees with the expected direction, ✗ contradicts it, · a "
              "direction is expected but the interval includes 0; no mark: nothing expected."]
     groups = [head[i:i + COLUMNS] for i in range(0, len(head), COLUMNS)]
     for k, group in enumerate(groups):

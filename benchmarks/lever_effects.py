@@ -63,6 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     if args.from_runs:
         runs = pd.read_csv(args.from_runs)
+        missing = sorted({e.lever for e in table.levers} - set(runs.get("lever", pd.Series(dtype=str))))
+        if missing:
+            print(f"{args.from_runs}: no runs of levers {', '.join(missing)}; allowed: a file written by "
+                  "--runs with the same table", file=sys.stderr)
+            return 2
     else:
         runs = d.run_pairs(table, replicates=args.replicates, workers=args.workers)
     seconds = time.perf_counter() - start

@@ -53,9 +53,24 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `govsim params | head`
         sys.stderr.close()
         return 0
+    except OSError as e:  # a read-only or full disk, a vanished directory: one line, not a traceback
+        print(f"govsim {args.command}: {os_error(e, args.command)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"govsim {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+RESUMABLE = ("sweep", "sensitivity")  # commands whose store --resume continues
+
+
+def os_error(e: OSError, command: str) -> str:
+    """An operating system's refusal as one line: the file, the reason, what to do next."""
+    where = f"{e.filename}: " if e.filename else ""
+    text = " ".join(f"{where}{e.strerror or e}".split())
+    if command in RESUMABLE:
+        text += "; the runs written so far are kept: fix this, then rerun with --resume"
+    return text
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from analysis.commands.options import out_path
 from analysis.progress import ProgressReporter
 from analysis.summary import format_table, outcome_table
 from sim.errors import InputError
+from sim.engine import settings
 from sim.engine.execute import execute
 from sim.engine.plan import Plan, Point
 from sim.engine.provenance import provenance
@@ -33,20 +34,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=out_path, help="results directory (default: a new one under results/)")
     p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
     p.add_argument("--workers", type=int, help="worker processes (default: every core)")
-    p.add_argument("--backend", choices=("serial", "process"), default="process")
+    p.add_argument("--backend", choices=settings.LOCAL_BACKENDS, default="process")
 
 
 def main(args: argparse.Namespace) -> int:
-    if args.replicates < 1:
-        raise InputError(f"must be at least 1, got {args.replicates}", key="--replicates")
-    if args.steps < 1:
-        raise InputError(f"must be at least 1, got {args.steps}", key="--steps")
-    if args.seed < 0:
-        raise InputError(f"must be a non-negative integer, got {args.seed}", key="--seed")
-    if args.workers is not None and args.workers < 1:
-        raise InputError(f"must be at least 1, got {args.workers}", key="--workers")
+    settings.check_settings({"replicates": args.replicates, "weeks": args.steps, "seed": args.seed},
+                            keys={"replicates": "--replicates", "weeks": "--steps", "seed": "--seed"})
+    settings.check_workers(args.workers, args.backend)
     study = not args.scenarios
     scenarios = [load(ref) for ref in (args.scenarios or DEFAULT_STUDY)]
+    settings.check_size(len(scenarios), args.replicates, key="--replicates")
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise InputError(f"scenario names must differ, got {', '.join(names)}", key="SCENARIO")

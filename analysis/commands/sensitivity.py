@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from analysis.commands.options import out_path
+from sim.engine import settings
 from sim.errors import InputError
 
 # SALib and matplotlib are imported in main(): every `govsim` command loads this
@@ -25,7 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
     p.add_argument("--resume", action="store_true", help="continue the same analysis in --out, running only missing runs")
     p.add_argument("--retry-failed", action="store_true", help="resume, and rerun the runs that failed")
-    p.add_argument("--backend", choices=("serial", "process", "dask"), default="process",
+    p.add_argument("--backend", choices=settings.BACKENDS, default="process",
                    help="where runs execute (default: process, every local core)")
     p.add_argument("--workers", type=int, help="worker processes (default: every core)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="with --backend dask: the scheduler address (default: a local cluster)")
@@ -43,8 +44,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _check_args(args: argparse.Namespace) -> None:
-    if args.workers is not None and args.workers < 1:
-        raise InputError(f"must be at least 1, got {args.workers}", key="--workers")
+    from sim.engine.dask_backend import check_options
+
+    settings.check_workers(args.workers, args.backend, args.scheduler)
+    check_options(args.backend, args.scheduler)
     args.resume = args.resume or args.retry_failed  # as in `govsim sweep`
     if args.resume and args.overwrite:
         raise InputError("--resume continues --out and --overwrite replaces it; give one", key="--resume")
@@ -57,8 +60,7 @@ def _check_args(args: argparse.Namespace) -> None:
                 raise InputError("only with --converge", key=flag)
     if not args.tolerance > 0:
         raise InputError(f"must be positive, got {args.tolerance}", key="--tolerance")
-    if args.max_runs < 1:
-        raise InputError(f"must be at least 1, got {args.max_runs}", key="--max-runs")
+    settings.check("runs", args.max_runs, key="--max-runs")
 
 
 def _converge(args: argparse.Namespace, method: str):
@@ -95,6 +97,9 @@ def main(args: argparse.Namespace) -> int:
     X = design(analysis, levels)
     plan = build_plan(analysis, X, levels)
     out = args.out or fresh_directory(Path("results"), f"sensitivity-{analysis.name}")
+    if args.scheduler:
+        from sim.engine.dask_backend import check_reachable
+        check_reachable(args.scheduler)
     store = Store.open(out, plan, provenance(["govsim", *sys.argv[1:]]), overwrite=args.overwrite,
                        resume=args.resume)
     try:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from analysis.commands.options import out_path
+from sim.engine import settings
 from sim.errors import InputError
 
 if TYPE_CHECKING:
@@ -20,7 +21,6 @@ HELP = "run an experiment file (grid, LHS, Sobol' or listed points × replicates
 DESCRIPTION = (HELP + ". Runs go to every local core (process), one core (serial) or a Dask cluster (dask); "
                "--shard I/N runs one slice for SLURM job arrays (see `govsim slurm`, `govsim merge`).")
 ORDER = 20
-BACKENDS = ("serial", "process", "dask")  # as sim.engine.execute.BACKENDS; the model is imported only to run
 DRY_RUN_SAMPLES = 3
 # assumed parallel efficiency and start-up seconds per backend, from benchmarks/bench_sweep.py
 EFFICIENCY = {"serial": 1.0, "process": 0.9, "dask": 0.9}
@@ -32,7 +32,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="experiment file, or a name in scenarios/experiments/")
     p.add_argument("--out", type=out_path, metavar="DIR",
                    help="results directory (default: results/NAME, NAME from the experiment file)")
-    p.add_argument("--backend", choices=BACKENDS, default="process",
+    p.add_argument("--backend", choices=settings.BACKENDS, default="process",
                    help="serial: this process; process (default): every local core; dask: a Dask cluster")
     p.add_argument("--workers", type=int, metavar="N",
                    help="worker processes (default: every core; dask: the cluster's)")
@@ -96,21 +96,16 @@ def check_arguments(args: argparse.Namespace) -> tuple[int, int]:
     """Every command-line value checked before anything is read, run or written."""
     from sim.engine.plan import parse_shard
 
-    for name in ("workers", "chunk_size"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            raise InputError(f"must be at least 1, got {value}", key=f"--{name.replace('_', '-')}")
-    if args.scheduler and args.backend != "dask":
-        raise InputError("applies only to --backend dask", key="--scheduler")
+    settings.check_settings({"chunk_size": args.chunk_size}, keys={"chunk_size": "--chunk-size"})
+    settings.check_workers(args.workers, args.backend, args.scheduler)
     if args.overwrite and (args.resume or args.retry_failed):
         raise InputError("cannot be combined with --resume or --retry-failed", key="--overwrite")
     shard = parse_shard(args.shard) if args.shard is not None else (0, 1)
     if shard[1] > 1 and args.overwrite:
         raise InputError("cannot be combined with --shard: every shard would erase the others' results",
                          key="--overwrite")
-    if args.backend == "dask":
-        from sim.engine.dask_backend import require_dask
-        require_dask()
+    from sim.engine.dask_backend import check_options
+    check_options(args.backend, args.scheduler)
     return shard
 
 

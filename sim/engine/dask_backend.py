@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import pyarrow as pa
 
-from sim.errors import InputError
+from sim.errors import InputError, show
 from sim.engine.execute import _attempts_of, available_cores, chunks, guided_chunks, run_chunk
 from sim.engine.plan import Plan, Task
 
@@ -46,21 +46,45 @@ def require_dask() -> None:
                          key="--backend dask") from None
 
 
+SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")  # the transports Dask's distributed knows (inproc: same process only)
+
+
+def check_address(address: str) -> tuple[str, str | None, int | None]:
+    """(scheme, host, port) of a --scheduler address, or an InputError saying what one
+    looks like; checked before anything is written, without touching the network."""
+    allowed = "allowed: a scheduler address such as tcp://10.0.0.5:8786 (schemes: " + ", ".join(SCHEMES) + ")"
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme not in SCHEMES:
+        raise InputError(f"got {show(address)}, an unsupported scheme {show(parts.scheme)}; {allowed}",
+                         key="--scheduler")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if parts.scheme != "ucx" and (not host or not port):
+        raise InputError(f"got {show(address)}; {allowed}", key="--scheduler")
+    return parts.scheme, host, port
+
+
+def check_options(backend: str, scheduler: str | None) -> None:
+    """--backend dask's needs, before anything is read or written: Dask installed, and
+    a well-formed --scheduler address (given only with --backend dask)."""
+    if scheduler and backend != "dask":
+        raise InputError("applies only to --backend dask", key="--scheduler")
+    if backend == "dask":
+        require_dask()
+        if scheduler:
+            check_address(scheduler)
+
+
 def check_reachable(address: str, timeout: float = 5.0) -> None:
     """An InputError unless something listens at a tcp:// scheduler address.
 
     Checked before a store is created, so a typo in --scheduler writes nothing.
     """
-    parts = urlsplit(address if "://" in address else f"tcp://{address}")
-    if parts.scheme not in ("tcp", "tls"):
-        return  # other transports (ucx, inproc) are for Dask itself to check
-    try:
-        host, port = parts.hostname, parts.port
-    except ValueError:
-        host, port = None, None
-    if not host or not port:
-        raise InputError(f"got '{address}'; allowed: a scheduler address such as tcp://10.0.0.5:8786",
-                         key="--scheduler")
+    scheme, host, port = check_address(address)
+    if scheme not in ("tcp", "tls"):
+        return  # other transports are for Dask itself to check
     try:
         with socket.create_connection((host, port), timeout=timeout):
             pass

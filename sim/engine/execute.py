@@ -22,14 +22,14 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from sim.errors import InputError
+from sim.errors import unknown_key
 from sim.outcomes import OUTCOME_NAMES
 from sim.engine.plan import Plan, Task
 from sim.run import run
+from sim.engine.settings import BACKENDS, available_cores
 from sim.engine.store import RUNS_SCHEMA, TIMESERIES_SCHEMA, Store
 
 Progress = Callable[[int, int], None]  # (runs done, runs to do)
-BACKENDS = ("serial", "process", "dask")
 GUIDED_SHARE = 3  # a chunk is at most 1/(GUIDED_SHARE × workers) of the runs left
 
 
@@ -139,7 +139,7 @@ def execute(plan: Plan, store: Store, *, backend: str = "process", workers: int 
     `scheduler`, or a local cluster with one worker per core when there is none).
     """
     if backend not in BACKENDS:
-        raise InputError(f"unknown backend '{backend}'; allowed: {', '.join(BACKENDS)}", key="--backend")
+        raise unknown_key(str(backend), BACKENDS, source=None, what="backend")
     start = time.perf_counter()
     tasks, skipped, attempts = pending_tasks(plan, store, shard, retry_failed)
     requested = workers
@@ -168,13 +168,6 @@ def execute(plan: Plan, store: Store, *, backend: str = "process", workers: int 
         from sim.engine.dask_backend import run_dask  # optional extra: says how to install it
         run_dask(plan, tasks, attempts, collect, workers=requested, scheduler=scheduler, chunk_size=chunk_size)
     return Summary(len(tasks), done, failed, skipped, time.perf_counter() - start)
-
-
-def available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 _PLAN: Plan | None = None

@@ -33,7 +33,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sim.errors import InputError
-from sim.engine.store import MANIFEST, PART, RUNS, SHARDS, TIMESERIES, part_names, read_manifest, write_json, write_new
+from sim.engine.store import (MANIFEST, PART, RUNS, SHARDS, TIMESERIES, check_parts, part_names, rows_in_part,
+                              read_manifest, read_part, write_json, write_new)
 
 PART_ROWS = 100_000      # runs per merged part
 ORPHAN_AGE_S = 60        # a shard's timeseries part this old without its runs part is a crash's leftover
@@ -77,8 +78,9 @@ def merge(path: Path | str, part_rows: int = PART_ROWS) -> MergeReport:
 def _merge(path: Path, manifest: dict[str, Any], part_rows: int) -> MergeReport:
     runs_dir, ts_dir = path / RUNS, path / TIMESERIES
     _remove_orphans(runs_dir, ts_dir)
+    check_parts(path)  # a bad part stops the merge before anything is rewritten
     names = part_names(runs_dir)
-    rows = {n: pq.ParquetFile(runs_dir / n).metadata.num_rows for n in names}
+    rows = {n: rows_in_part(runs_dir / n) for n in names}
     winners = _winners(runs_dir, names)
     kept = {names[i]: df for i, df in winners.groupby("part")}
     generation = _next_generation(runs_dir, ts_dir)
@@ -113,7 +115,7 @@ def _winners(runs_dir: Path, names: list[str]) -> pd.DataFrame:
     """
     frames = []
     for i, name in enumerate(names):
-        t = pq.read_table(runs_dir / name, columns=["run_id", "attempt", "status"]).to_pandas()
+        t = read_part(runs_dir / name, columns=["run_id", "attempt", "status"]).to_pandas()
         t["part"], t["row"] = i, np.arange(len(t))
         frames.append(t)
     if not frames:
@@ -233,7 +235,7 @@ def _report(path: Path, manifest: dict[str, Any], parts_before: int, dropped: in
     runs_dir = path / RUNS
     names = part_names(runs_dir)
     winners = _winners(runs_dir, names)
-    ts_rows = sum(pq.ParquetFile(path / TIMESERIES / n).metadata.num_rows for n in part_names(path / TIMESERIES))
+    ts_rows = sum(rows_in_part(path / TIMESERIES / n) for n in part_names(path / TIMESERIES))
     expected = int(manifest.get("n_runs", len(winners)))
     shards = int(manifest.get("shards", 1))
     present = set(winners["run_id"].astype(int).tolist())

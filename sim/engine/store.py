@@ -235,6 +235,7 @@ class Store:
                              key="--shard")
         if not (path / DESIGN).is_file():  # its creator died before writing it
             write_table(path / DESIGN, design_table(plan))
+        check_parts(path)  # a damaged part: one line now, before anything runs or is written
         store = cls(path, shard, shards)
         store.remove_orphans()
         return store
@@ -359,9 +360,73 @@ def read_manifest(path: Path | str) -> dict[str, Any]:
     if not f.is_file():
         raise InputError("is not a govsim results directory (no manifest.json)", source=str(path))
     try:
-        return json.loads(f.read_text())
+        data = json.loads(f.read_text(encoding="utf-8"))
     except json.JSONDecodeError as e:
         raise InputError(f"manifest.json is not valid JSON ({e.msg}, line {e.lineno})", source=str(path)) from None
+    except (OSError, UnicodeDecodeError, RecursionError) as e:
+        what = "is not UTF-8 text" if isinstance(e, UnicodeDecodeError) else "cannot be read"
+        raise InputError(f"manifest.json {what}", source=str(path)) from None
+    if not isinstance(data, dict):
+        raise InputError(f"manifest.json holds a JSON {type(data).__name__}, not the object govsim writes",
+                         source=str(path))
+    return data
+
+
+# the columns every part of a table has, with their types: what readers rely on
+REQUIRED = {RUNS: {n: RUNS_SCHEMA.field(n).type for n in ("run_id", "point_id", "status", "attempt")},
+            TIMESERIES: {n: TIMESERIES_SCHEMA.field(n).type for n in ("run_id", "week")}}
+
+
+def bad_part(path: Path, why: str) -> InputError:
+    return InputError(f"{why}; it is not a part govsim wrote (parts are written whole, under a temporary name): "
+                      f"move it out of {path.parent.name}/, and `govsim sweep --resume` reruns its runs",
+                      source=str(path))
+
+
+def check_part_schema(path: Path, schema: pa.Schema, columns: list[str] | None = None) -> None:
+    """An InputError unless a part's columns include the ones its table requires
+    (of those asked for, when only some columns were read)."""
+    for name, kind in REQUIRED.get(path.parent.name, {}).items():
+        if columns is not None and name not in columns:
+            continue
+        i = schema.get_field_index(name)
+        if i < 0 or schema.field(i).type != kind:
+            raise bad_part(path, f"has no column {name} of type {kind}")
+
+
+def rows_in_part(path: Path) -> int:
+    """A part's row count from its footer (raises FileNotFoundError if it is gone)."""
+    try:
+        meta = pq.read_metadata(path)
+        check_part_schema(path, meta.schema.to_arrow_schema())
+        return meta.num_rows
+    except FileNotFoundError:
+        raise
+    except (pa.ArrowException, OSError):
+        raise bad_part(path, "is not a readable Parquet file (empty, truncated or foreign)") from None
+
+
+def read_part(path: Path, columns: list[str] | None = None) -> pa.Table:
+    """One part file, or an InputError naming it if it is empty, truncated or foreign."""
+    try:
+        table = pq.read_table(path, columns=columns)
+    except FileNotFoundError:
+        raise
+    except (pa.ArrowException, OSError):
+        raise bad_part(path, "is not a readable Parquet file with the columns asked for (empty, truncated "
+                       "or foreign)") from None
+    check_part_schema(path, table.schema, columns)
+    return table
+
+
+def check_parts(path: Path) -> None:
+    """Every part of a store readable, with the columns it must have (footers only)."""
+    for table in (RUNS, TIMESERIES):
+        for name in part_names(path / table):
+            try:
+                rows_in_part(path / table / name)
+            except FileNotFoundError:
+                continue
 
 
 def _read_parts(directory: Path, names: list[str], columns: list[str] | None = None) -> pd.DataFrame:
@@ -370,7 +435,7 @@ def _read_parts(directory: Path, names: list[str], columns: list[str] | None = N
     tables = []
     for name in names:
         try:
-            tables.append(pq.read_table(directory / name, columns=columns))
+            tables.append(read_part(directory / name, columns=columns))
         except FileNotFoundError:
             continue
     if not tables:

@@ -275,3 +275,14 @@ def test_any_value_anywhere_is_accepted_or_one_input_error(tmp_path, key, value)
         assert "\n" not in str(e) and len(str(e)) < 1000
         return
     assert exp.n_runs <= 10_000_000
+
+
+def test_scenario_names_with_math_markup_are_drawn_as_plain_text(govsim, tmp_path):
+    """A name such as `$x^$` or `$\\frac{1$` is a label, not a formula for mathtext to parse."""
+    from tests.synthstore import make_store
+
+    make_store(tmp_path / "r", [("$x^$ 2020", {}), ("50$ or $\\frac{1$", {"households_per_grid": 200})],
+               replicates=3)
+    status, _, err = govsim("compare", str(tmp_path / "r"), "--out", str(tmp_path / "c"))
+    assert status == 0, err
+    assert (tmp_path / "c" / "forest.png").is_file()

@@ -53,8 +53,11 @@ def main(args: argparse.Namespace) -> int:
                 meta={"kind": "run", "scenario_files": [str(s.path) for s in scenarios]})
     out = args.out or fresh_directory(Path("results"), "study" if study else "run")
     store = Store.open(out, plan, provenance(["govsim", *sys.argv[1:]]), overwrite=args.overwrite)
-    summary = execute(plan, store, backend=args.backend, workers=args.workers,
-                      progress=ProgressReporter("runs"))
+    try:
+        summary = execute(plan, store, backend=args.backend, workers=args.workers,
+                          progress=ProgressReporter("runs"))
+    finally:
+        store.close()
     store.finish("complete" if summary.failed == 0 else "complete-with-failures",
                  failed=summary.failed, seconds=round(summary.seconds, 2))
     runs = read_runs(out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -102,6 +103,7 @@ def main(args: argparse.Namespace) -> int:
         check_reachable(args.scheduler)
     store = Store.open(out, plan, provenance(["govsim", *sys.argv[1:]]), overwrite=args.overwrite,
                        resume=args.resume)
+    args.resume_command = resume_command(args, out)  # what to say if this is interrupted
     try:
         report = run_analysis(analysis, store, plan, X, levels, converge=converge, backend=args.backend,
                               workers=args.workers, scheduler=args.scheduler, retry_failed=args.retry_failed,
@@ -110,6 +112,11 @@ def main(args: argparse.Namespace) -> int:
         store.finish("incomplete", error=str(e))
         print(f"govsim sensitivity: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        store.finish("interrupted")
+        raise
+    finally:
+        store.close()
     write_outputs(out, report, X)
     store.finish("complete", runs_analysed=report.runs, converged=report.converged,
                  seconds=round(report.seconds, 2))
@@ -118,3 +125,16 @@ def main(args: argparse.Namespace) -> int:
         print(f"govsim sensitivity: {o}: {why}", file=sys.stderr)
     print(f"\nresults: {out}")
     return 1 if report.undefined else 0
+
+
+def resume_command(args: argparse.Namespace, out: Path) -> str:
+    """The command that continues this analysis in out: its own options, --resume instead of --overwrite."""
+    argv = ["govsim", "sensitivity", str(args.analysis), "--out", str(out),
+            "--retry-failed" if args.retry_failed else "--resume"]
+    for flag, value, default in (("--backend", args.backend, "process"), ("--workers", args.workers, None),
+                                 ("--scheduler", args.scheduler, None), ("--converge", args.converge or None, None),
+                                 ("--tolerance", args.tolerance, 0.1), ("--max-runs", args.max_runs, 20_000),
+                                 ("--converge-on", args.converge_on, None)):
+        if value != default:
+            argv += [flag] if value is True else [flag, str(value)]
+    return shlex.join(argv)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -69,27 +70,46 @@ def main(args: argparse.Namespace) -> int:
     store = Store.open(out, plan, {**provenance(["govsim", *sys.argv[1:]]), "experiment": experiment.describe()},
                        overwrite=args.overwrite, resume=args.resume or args.retry_failed,
                        shard=shard[0], shards=shard[1])
+    args.resume_command = resume_command(args, out)  # what to say if this is interrupted
     where = f" (shard {shard[0]}/{shard[1]}: {plan.shard_runs(shard)} runs)" if shard[1] > 1 else ""
     print(f"{size_line(experiment)}{where} -> {out}", file=sys.stderr)
-    summary = execute(plan, store, backend=args.backend, workers=args.workers, shard=shard,
-                      retry_failed=args.retry_failed, chunk_size=args.chunk_size,
-                      progress=ProgressReporter("runs"), scheduler=args.scheduler)
-    store.finish("complete" if summary.failed == 0 else "complete-with-failures",
-                 done=summary.done, failed=summary.failed, skipped=summary.skipped,
-                 seconds=round(summary.seconds, 2))
+    try:
+        summary = execute(plan, store, backend=args.backend, workers=args.workers, shard=shard,
+                          retry_failed=args.retry_failed, chunk_size=args.chunk_size,
+                          progress=ProgressReporter("runs"), scheduler=args.scheduler)
+    except KeyboardInterrupt:
+        store.finish("interrupted")
+        raise
+    finally:
+        store.close()
+    failed = store.failed()  # this session's failures and any earlier ones not retried
+    store.finish("complete" if failed == 0 else "complete-with-failures",
+                 done=summary.done, failed=failed, skipped=summary.skipped, seconds=round(summary.seconds, 2))
     if summary.to_do == 0:
         print(f"nothing to do: all {summary.skipped} runs{' of this shard' if shard[1] > 1 else ''} "
-              f"are in {out} (failed ones rerun with --retry-failed)")
+              f"are in {out}")
     else:
         print(f"{summary.done} runs done ({summary.failed} failed), {summary.skipped} already in the store, "
               f"in {clock(summary.seconds)}")
-    if summary.failed:
-        print(f"{summary.failed} runs failed; see the 'error' column of runs.parquet, and rerun them with "
-              "--retry-failed", file=sys.stderr)
+    if failed:
+        print(f"{failed} runs failed; see the 'error' column of {out / 'runs.parquet'}, and rerun them with: "
+              f"{resume_command(args, out, retry_failed=True)}", file=sys.stderr)
     if shard[1] > 1:
         print(f"when every shard has finished: govsim merge {out}")
     print(f"results: {out}")
-    return 1 if summary.failed else 0
+    return 1 if failed else 0
+
+
+def resume_command(args: argparse.Namespace, out: Path, *, retry_failed: bool = False) -> str:
+    """The command that continues this sweep in out: its own options, --resume instead of --overwrite."""
+    argv = ["govsim", "sweep", str(args.experiment), "--out", str(out),
+            "--retry-failed" if retry_failed or args.retry_failed else "--resume"]
+    for flag, value, default in (("--backend", args.backend, "process"), ("--workers", args.workers, None),
+                                 ("--scheduler", args.scheduler, None), ("--shard", args.shard, None),
+                                 ("--chunk-size", args.chunk_size, None)):
+        if value != default:
+            argv += [flag, str(value)]
+    return shlex.join(argv)
 
 
 def check_arguments(args: argparse.Namespace) -> tuple[int, int]:

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import islice
 from typing import TYPE_CHECKING
@@ -26,8 +28,8 @@ from urllib.parse import urlsplit
 import pyarrow as pa
 
 from sim.errors import InputError, show
-from sim.engine.execute import _attempts_of, available_cores, chunks, guided_chunks, run_chunk
 from sim.engine.plan import Plan, Task
+from sim.engine.settings import available_cores
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 INSTALL = "pip install 'govsim[cluster]' (or: pip install 'dask[distributed]')"
 LOOPBACK = "127.0.0.1"
 WORKER_WAIT_S = 300  # how long to wait for a first worker to join a fresh scheduler
+NOTICE_EVERY_S = 10  # how often to say that it is still waiting
 
 
 def require_dask() -> None:
@@ -106,11 +109,7 @@ def client_for(scheduler: str | None, workers: int | None) -> Iterator[Client]:
             raise InputError(f"cannot connect to the Dask scheduler at {scheduler}: {' '.join(str(e).split())}",
                              key="--scheduler") from None
         with client:
-            try:
-                client.wait_for_workers(1, timeout=WORKER_WAIT_S)
-            except TimeoutError:
-                raise InputError(f"no Dask worker joined the scheduler at {scheduler} within {WORKER_WAIT_S} s",
-                                 key="--scheduler") from None
+            wait_for_workers(client, scheduler)
             yield client
         return
     # one single-threaded process per core: the model holds the GIL, threads would not help;
@@ -122,23 +121,61 @@ def client_for(scheduler: str | None, workers: int | None) -> Iterator[Client]:
         yield client
 
 
+def wait_for_workers(client: Client, scheduler: str, timeout: float | None = None,
+                     every: float | None = None) -> None:
+    """Until a worker has joined: say so on stderr every `every` seconds (how many are
+    connected, how long it has waited), then how many there are; an InputError after
+    `timeout` seconds without any."""
+    timeout = WORKER_WAIT_S if timeout is None else timeout
+    every = NOTICE_EVERY_S if every is None else every
+    start = time.monotonic()
+    next_notice = 0.0
+    while not client.nthreads():
+        waited = time.monotonic() - start
+        if waited >= timeout:
+            raise InputError(f"no Dask worker joined the scheduler at {scheduler} within {timeout:.0f} s; start "
+                             f"workers with `dask worker {scheduler}` in govsim's environment", key="--scheduler")
+        if waited >= next_notice:
+            say(f"waiting for Dask workers to join {scheduler}: 0 connected so far (waited {waited:.0f} s of "
+                f"{timeout:.0f}); start them with `dask worker {scheduler}`")
+            next_notice += every
+        time.sleep(min(0.5, every))
+    if next_notice:  # it had to wait: say when the wait is over
+        say(f"{len(client.nthreads())} Dask worker(s) connected ({cluster_threads(client)} threads)")
+
+
+def say(text: str) -> None:
+    """A notice to the person at the terminal (stderr, not the results on stdout)."""
+    print(text, file=sys.stderr, flush=True)
+
+
 def cluster_threads(client: Client) -> int:
     return max(1, sum(client.nthreads().values()))
 
 
-def run_dask(plan: Plan, tasks: Sequence[Task], attempts: Mapping[int, int],
-             collect: Callable[[pa.Table, pa.Table], None], *, workers: int | None = None,
-             scheduler: str | None = None, chunk_size: int | None = None) -> None:
-    """Run tasks on the cluster in chunks, handing each finished chunk to collect()."""
+Batches = Callable[[int], Iterable[tuple[Sequence[Task], Mapping[int, int] | None]]]
+Work = Callable[[Plan, Sequence[Task], int, Mapping[int, int] | None], tuple[pa.Table, pa.Table]]
+
+
+def run_dask(plan: Plan, batches_for: Batches, work: Work, collect: Callable[[pa.Table, pa.Table], None], *,
+             workers: int | None = None, scheduler: str | None = None) -> None:
+    """Run chunks on the cluster, handing each finished chunk to collect().
+
+    batches_for(threads) gives the chunks (with their retried runs' attempt numbers)
+    once the cluster's size is known; work(plan, chunk, 1, attempts) runs one chunk on
+    a worker. Both come from sim.engine.execute, which imports this module, never the
+    reverse.
+    """
     from distributed import as_completed
 
     with client_for(scheduler, workers) as client:
         threads = max(cluster_threads(client), workers or 0)
-        batches = iter(chunks(tasks, chunk_size) if chunk_size else guided_chunks(tasks, threads))
+        batches = iter(batches_for(threads))
         plan_future = client.scatter(plan, broadcast=True, hash=False)
 
-        def submit(batch: Sequence[Task]):
-            return client.submit(run_chunk, plan_future, batch, 1, _attempts_of(batch, attempts), pure=False)
+        def submit(item):
+            batch, attempts = item
+            return client.submit(work, plan_future, batch, 1, attempts, pure=False)
 
         pending = as_completed([submit(b) for b in islice(batches, 2 * threads)])
         for future in pending:

@@ -14,8 +14,10 @@ import multiprocessing as mp
 import os
 import time
 import traceback
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +28,7 @@ from sim.errors import unknown_key
 from sim.outcomes import OUTCOME_NAMES
 from sim.engine.plan import Plan, Task
 from sim.run import run
+from sim.engine.lifecycle import end_with
 from sim.engine.settings import BACKENDS, available_cores
 from sim.engine.store import RUNS_SCHEMA, TIMESERIES_SCHEMA, Store
 
@@ -55,8 +58,7 @@ def run_chunk(plan: Plan, tasks: Sequence[Task], attempt: int = 1,
     for task in tasks:
         point = plan.point(task.point_id)
         start = time.perf_counter()
-        row = {"run_id": task.run_id, "point_id": task.point_id, "scenario": point.scenario,
-               "replicate": task.replicate, "seed": task.seed, "weeks": plan.weeks, **point.levers}
+        row = _base_row(plan, task)
         try:
             record = run(point.levers, seed=task.seed, weeks=plan.weeks,
                          timeseries_every=plan.timeseries_every)
@@ -70,6 +72,12 @@ def run_chunk(plan: Plan, tasks: Sequence[Task], attempt: int = 1,
                    wall_time_s=time.perf_counter() - start)
         runs.append(row)
     return pa.Table.from_pylist(runs, schema=RUNS_SCHEMA), _timeseries_table(series)
+
+
+def _base_row(plan: Plan, task: Task) -> dict[str, Any]:
+    point = plan.point(task.point_id)
+    return {"run_id": task.run_id, "point_id": task.point_id, "scenario": point.scenario,
+            "replicate": task.replicate, "seed": task.seed, "weeks": plan.weeks, **point.levers}
 
 
 def _timeseries_table(series: list[tuple[int, np.ndarray, np.ndarray]]) -> pa.Table:
@@ -166,16 +174,28 @@ def execute(plan: Plan, store: Store, *, backend: str = "process", workers: int 
         _run_processes(plan, batches, attempts, workers, collect)
     else:
         from sim.engine.dask_backend import run_dask  # optional extra: says how to install it
-        run_dask(plan, tasks, attempts, collect, workers=requested, scheduler=scheduler, chunk_size=chunk_size)
+        run_dask(plan, _batches_for(tasks, attempts, chunk_size), run_chunk, collect, workers=requested,
+                 scheduler=scheduler)
     return Summary(len(tasks), done, failed, skipped, time.perf_counter() - start)
 
 
 _PLAN: Plan | None = None
+MAX_LOST = 3  # a chunk in flight when a worker died this many times is recorded as failed
 
 
-def _init_worker(plan: Plan) -> None:
+def _init_worker(plan: Plan, sweep_pid: int) -> None:
     global _PLAN
     _PLAN = plan
+    end_with(sweep_pid)  # never outlive the sweep (see sim.engine.lifecycle)
+
+
+def _batches_for(tasks: Sequence[Task], attempts: Mapping[int, int], chunk_size: int | None):
+    """For a backend that learns its size late (Dask): its chunks, given its threads,
+    each with its retried runs' attempt numbers."""
+    def batches(threads: int) -> Iterator[tuple[Sequence[Task], dict[int, int] | None]]:
+        split = chunks(tasks, chunk_size) if chunk_size else guided_chunks(tasks, threads)
+        return ((b, _attempts_of(b, attempts)) for b in split)
+    return batches
 
 
 def _attempts_of(batch: Sequence[Task], attempts: Mapping[int, int]) -> dict[int, int] | None:
@@ -189,26 +209,103 @@ def _work(tasks: Sequence[Task], attempts: Mapping[int, int] | None) -> tuple[pa
     return run_chunk(_PLAN, tasks, 1, attempts)
 
 
+Lost = list[tuple[Sequence[Task], int]]  # chunks whose worker died, and how often that has happened
+
+
 def _run_processes(plan: Plan, batches: list[Sequence[Task]], attempts: Mapping[int, int], workers: int,
                    collect: Callable[[pa.Table, pa.Table], None]) -> None:
     """Worker processes receive the plan once and take chunks; at most two chunks per
-    worker are in flight, so memory stays bounded however long the plan."""
+    worker are in flight, so memory stays bounded however long the plan.
+
+    A worker that dies (SIGKILL, the out-of-memory killer) breaks its pool: the
+    chunks then in flight go to a fresh pool and the sweep goes on. A chunk lost
+    MAX_LOST times is recorded as failed runs (rerun them with --retry-failed), so
+    a run that kills its worker every time cannot stop the sweep either.
+    """
+    queue = iter(batches)
+    retry: Lost = []
+    while True:
+        lost = _run_pool(plan, queue, retry, attempts, workers, collect)
+        if not lost:
+            return
+        retry = []
+        for batch, times in lost:
+            if times >= MAX_LOST:
+                collect(*_lost_chunk(plan, batch, times, attempts))
+            else:
+                retry.append((batch, times))
+
+
+def _new_pool(plan: Plan, workers: int) -> ProcessPoolExecutor:
     # forkserver: workers start clean, not forked from a process that may hold threads;
     # the server imports the model once, and every worker forks from it ready to run
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["sim.engine.execute"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(plan,)) as pool:
-        queue = iter(batches)
-        in_flight = set()
-        for batch in queue:
-            in_flight.add(pool.submit(_work, batch, _attempts_of(batch, attempts)))
-            if len(in_flight) >= 2 * workers:
-                break
-        while in_flight:
-            finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                               initargs=(plan, os.getpid()))
+
+
+def _run_pool(plan: Plan, queue: Iterator[Sequence[Task]], retry: Lost, attempts: Mapping[int, int],
+              workers: int, collect: Callable[[pa.Table, pa.Table], None]) -> Lost:
+    """Chunks (the retried ones first, then the queue's) on one pool, until all are
+    done (returns []) or a worker dies (returns the chunks it did not finish)."""
+    pool = _new_pool(plan, workers)
+    todo = deque(retry)
+    in_flight: dict[Future, tuple[Sequence[Task], int]] = {}
+    broken = False
+
+    def submit_next() -> bool:
+        nonlocal broken
+        item = todo.popleft() if todo else next(((b, 0) for b in queue), None)
+        if item is None:
+            return False
+        try:
+            in_flight[pool.submit(_work, item[0], _attempts_of(item[0], attempts))] = item
+        except BrokenProcessPool:  # a worker died since the last look
+            todo.appendleft(item)
+            broken = True
+            return False
+        return True
+
+    try:
+        while len(in_flight) < 2 * workers and submit_next():
+            pass
+        while in_flight or broken:
+            if not broken:
+                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                broken = any(isinstance(f.exception(), BrokenProcessPool) for f in finished)
+            if broken:
+                wait(in_flight)  # a broken pool settles every future at once
+                lost = []
+                for f, (batch, times) in in_flight.items():
+                    if f.exception() is None:
+                        collect(*f.result())
+                    else:
+                        lost.append((batch, times + 1))
+                return lost + list(todo)
             for f in finished:
+                in_flight.pop(f)
                 collect(*f.result())
-                nxt = next(queue, None)
-                if nxt is not None:
-                    in_flight.add(pool.submit(_work, nxt, _attempts_of(nxt, attempts)))
+                submit_next()
+        return []
+    except BaseException:  # Ctrl-C, SIGTERM, a full disk: end the workers now, not after their chunks
+        _kill_workers(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    # the executor offers no public way to stop running tasks; its process table is stable since 3.8
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.kill()
+
+
+def _lost_chunk(plan: Plan, batch: Sequence[Task], times: int,
+                attempts: Mapping[int, int]) -> tuple[pa.Table, pa.Table]:
+    """A chunk whose worker died every time it ran, as failed runs."""
+    error = (f"WorkerLost: the worker process running this run's chunk died {times} times (killed by a signal, "
+             "e.g. the out-of-memory killer); rerun with --retry-failed, with fewer --workers if memory is short")
+    rows = [{**_base_row(plan, t), **{name: float("nan") for name in OUTCOME_NAMES}, "status": "failed",
+             "error": error, "attempt": attempts.get(t.run_id, 1), "wall_time_s": 0.0} for t in batch]
+    return pa.Table.from_pylist(rows, schema=RUNS_SCHEMA), TIMESERIES_SCHEMA.empty_table()

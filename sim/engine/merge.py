@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,12 +31,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sim.errors import InputError
-from sim.engine.store import (MANIFEST, PART, RUNS, SHARDS, TIMESERIES, check_parts, part_names, rows_in_part,
-                              read_manifest, read_part, write_json, write_new)
+from sim.engine.store import (MANIFEST, MERGE_LOCK, PART, RUNS, SHARDS, TIMESERIES, Lock, check_parts, part_names,
+                              read_manifest, read_part, remove_dead_temporaries, rows_in_part, write_json,
+                              write_new)
 
 PART_ROWS = 100_000      # runs per merged part
 ORPHAN_AGE_S = 60        # a shard's timeseries part this old without its runs part is a crash's leftover
-LOCK = ".merge.lock"
+LOCK = MERGE_LOCK
 
 
 @dataclass(frozen=True)
@@ -173,42 +172,12 @@ def _write_group(directory: Path, new: str, group: list[str], kept: dict[str, pd
 @contextmanager
 def _lock(path: Path) -> Iterator[None]:
     """One merge at a time per store: a second would remove the first's parts in progress."""
-    lock = path / LOCK
-    me = {"host": socket.gethostname(), "pid": os.getpid(),
-          "since": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-    for _ in range(2):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            if _stale(lock):
-                lock.unlink(missing_ok=True)
-                continue
-            raise InputError(f"another merge is running ({lock.read_text().strip()}); if none is, "
-                             f"remove {lock}", source=str(path)) from None
-        with os.fdopen(fd, "w") as f:
-            json.dump(me, f)
-        break
+    lock = Lock(path / LOCK, "another merge").acquire()
     try:
+        remove_dead_temporaries(path, merges=True)  # a killed merge's half-written parts
         yield
     finally:
-        lock.unlink(missing_ok=True)
-
-
-def _stale(lock: Path) -> bool:
-    """A lock left by a merge that died on this host."""
-    try:
-        holder = json.loads(lock.read_text())
-    except (OSError, ValueError):
-        return False
-    if holder.get("host") != socket.gethostname():
-        return False
-    try:
-        os.kill(int(holder["pid"]), 0)
-    except ProcessLookupError:
-        return True
-    except (OSError, KeyError, ValueError):
-        return False
-    return False
+        lock.release()
 
 
 def _remove_orphans(runs_dir: Path, ts_dir: Path) -> None:

@@ -12,20 +12,18 @@ Each method is named after the process of docs/ODD.md that it implements.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import mesa
 import numpy as np
 
-from sim.cases import ESCALATED, CaseType
+from sim.calendar import WEEKS_PER_MONTH, WEEKS_PER_YEAR
+from sim.cases import CaseType
 
 NEIGHBOUR, PROPERTY, PUBLIC = int(CaseType.NEIGHBOUR), int(CaseType.PROPERTY), int(CaseType.PUBLIC)
 
-if TYPE_CHECKING:
-    from sim.model import GovernanceModel
-
-# a firm's service quality: what even a neglectful firm keeps up, plus effort
-QUALITY_FLOOR, QUALITY_SPAN = 0.2, 0.7
+# The population methods take the model, `m`: the sim.model.GovernanceModel that owns
+# the arrays they read. Annotated as the Mesa model it is, so that this module need not
+# import sim.model (which imports it): the import runs one way.
+GovernanceModel = mesa.Model
 
 def next_skill(m: GovernanceModel, k: float, floor: float, trained: float, settled: float) -> float:
     """A month of a worker's skill: it decays towards the floor, training closes the
@@ -214,11 +212,6 @@ class GridWorker(mesa.Agent):
         self.phase = phase  # week offset of this worker's training cycle
         self.apply_skill()
 
-    # this week's plan: the share of the grid's households visited, and the chance a
-    # visit finds a latent case
-    coverage = property(lambda self: self.model.grid_coverage[self.grid])
-    detect = property(lambda self: self.model.grid_detect[self.grid])
-
     @staticmethod
     def plan_patrols(m: GovernanceModel, load: np.ndarray) -> None:
         """Each worker plans the patrol: the hours left after paperwork and the cases in
@@ -228,29 +221,30 @@ class GridWorker(mesa.Agent):
         chance a latent case is found by the patrol, and by the patrol or a volunteer.
         Worker by worker: there are a few of them (one per 300 households or so)."""
         free, per_case, visit = m.free_hours, m.grid_case_hours, m.visit_hours
-        most, volunteer_visits, volunteer_detect = 0.6 * free, m.volunteer_visits_per_household, m.volunteer_detect
-        coverage, patrol, either = [], [], []
+        most, volunteer_visits, volunteer_detect = m.s.grid_case_time_share * free, m.volunteer_visits_per_household, m.volunteer_detect
+        patrol, either = [], []
         for n, households, detect in zip(load[m.grid_slot_range].tolist(), m.grid_households, m.grid_detect):
-            c = min(1.0, (free - min(n * per_case, most)) / visit / households)
-            coverage.append(c)
-            patrol.append(c * detect)
-            either.append(min(1.0 - c, volunteer_visits) * volunteer_detect + c * detect)
-        m.grid_coverage, m.grid_find = coverage, np.array((patrol, either))
+            coverage = min(1.0, (free - min(n * per_case, most)) / visit / households)
+            patrol.append(coverage * detect)
+            either.append(min(1.0 - coverage, volunteer_visits) * volunteer_detect + coverage * detect)
+        m.grid_find = np.array((patrol, either))
 
     def learn(self) -> None:
         """Monthly: skill decays towards the floor without training, jumps at training,
         grows with each case settled."""
         m = self.model
-        floor = m.skill_floor + m.professional_bonus * self.professional
-        trained = m.s.training_gain if (m.week + self.phase) % m.training_interval_weeks < 4 else 0.0
+        floor = m.skill_floor_of(self.professional)
+        trained = m.s.training_gain if (m.week + self.phase) % m.training_interval_weeks < WEEKS_PER_MONTH else 0.0
         self.skill = next_skill(m, self.skill, floor, trained, m.settled_list[self.slot])
         self.apply_skill()
 
     def apply_skill(self) -> None:
-        """Skill makes visits find more and mediation settle more."""
+        """Skill makes visits find more, mediation settle more, and settlements hold."""
         m = self.model
-        m.grid_detect[self.grid] = m.s.detect_prob * (0.5 + 0.5 * self.skill)
-        m.slots.prob[self.slot] = m.s.grid_mediation_prob * (0.5 + 0.5 * self.skill)
+        factor = m.skill_factor(self.skill)
+        m.grid_detect[self.grid] = m.s.detect_prob * factor
+        m.slots.prob[self.slot] = m.s.grid_mediation_prob * factor
+        m.slots.hold[self.slot] = m.settlement_hold(self.skill)
 
 
 # ------------------------------------------------------------------------------------
@@ -272,9 +266,6 @@ class PartyOrganisation(mesa.Agent):
         self.staff_skill = model.initial_pooled_skill(s.professional_social_worker_share)
         self.mediator_skill = model.initial_pooled_skill(0.0)
         self.service_budget_share = 0.0
-        # organisations of each case type per unit of linkage: u / link x count picks one
-        link = s.three_social_linkage
-        self.so_per_link = [c / link if link > 0 else 0.0 for c in model.slots.so_count.tolist()]
 
     # ---- budget and volunteers --------------------------------------------------------
     def allocate_budget(self) -> None:
@@ -286,13 +277,13 @@ class PartyOrganisation(mesa.Agent):
         self.service_budget_share = 0.3 + 0.3 * s.satisfaction_weight_in_assessment
         yearly = s.budget_per_household * m.n_households
         sos = m.agents_by_type.get(SocialOrganisation, ())
-        service_hours = yearly * self.service_budget_share / 52 / s.so_cost_per_hour
+        service_hours = yearly * self.service_budget_share / WEEKS_PER_YEAR / s.so_cost_per_hour
         if len(sos):
             sos.do("fund", service_hours / len(sos))
             m.purchased_desk_hours = 0.0
         else:  # no organisation to buy from: the community hires service staff itself
             m.purchased_desk_hours = service_hours
-        self.mobilise_volunteers(yearly * 0.1 / 52 / s.so_cost_per_hour)
+        self.mobilise_volunteers(yearly * 0.1 / WEEKS_PER_YEAR / s.so_cost_per_hour)
 
     def mobilise_volunteers(self, activity_budget_hours: float) -> None:
         """Registered party volunteers (双报到) split their time between keeping an eye
@@ -310,86 +301,87 @@ class PartyOrganisation(mesa.Agent):
         """Set the time and chances of the residents' committee, mediators and courtyard
         councils, and the legal advisor's chance, for the coming month."""
         m, s = self.model, self.model.s
-        sl = m.slots
+        slots = m.slots
         free = self.workers * m.free_hours
-        skill = 0.5 + 0.5 * self.staff_skill
-        sl.hours[sl.desk] = (0.6 * free + m.purchased_desk_hours) * m.facility_adequacy_desk
-        sl.case_hours[sl.desk] = s.desk_case_hours
-        sl.prob[sl.desk] = s.desk_service_prob * skill
-        sl.hours[sl.committee] = 0.3 * free
-        sl.case_hours[sl.committee] = 3.0
-        sl.prob[sl.committee] = skill  # × the chance for the case type, in the case's fit
-        sl.hours[sl.mediation] = self.mediators * s.mediator_hours_week
-        sl.case_hours[sl.mediation] = s.mediation_case_hours
-        sl.prob[sl.mediation] = s.mediation_prob * (0.5 + 0.5 * self.mediator_skill)
-        sl.hours[sl.courtyard] = np.inf
-        sl.prob[sl.courtyard] = s.courtyard_prob
-        sl.case_hours[sl.legal] = 1.5 * s.legal_case_hours  # hours: see GovernanceModel.work_cases
-        sl.prob[sl.legal] = 0.5
-        sl.prob[sl.joint_meeting] = s.joint_meeting_prob
-        sl.prob[sl.deliberation] = s.deliberation_prob
+        skill = m.skill_factor(self.staff_skill)
+        slots.hold[slots.desk] = slots.hold[slots.committee] = m.settlement_hold(self.staff_skill)
+        slots.hold[slots.mediation] = m.mediation_agreement_hold(self.mediator_skill)
+        slots.hours[slots.desk] = (s.desk_time_share * free + m.purchased_desk_hours) * m.facility_adequacy_desk
+        slots.case_hours[slots.desk] = s.desk_case_hours
+        slots.prob[slots.desk] = s.desk_service_prob * skill
+        slots.hours[slots.committee] = s.committee_time_share * free
+        slots.case_hours[slots.committee] = s.committee_case_hours
+        slots.prob[slots.committee] = skill  # × the chance for the case type, in the case's fit
+        slots.hours[slots.mediation] = self.mediators * s.mediator_hours_week
+        slots.case_hours[slots.mediation] = s.mediation_case_hours
+        slots.prob[slots.mediation] = s.mediation_prob * m.skill_factor(self.mediator_skill)
+        slots.hours[slots.courtyard] = np.inf
+        slots.prob[slots.courtyard] = s.courtyard_prob
+        slots.case_hours[slots.legal] = s.legal_need_case_hours  # hours: see GovernanceModel.work_cases
+        slots.prob[slots.legal] = s.legal_advice_prob
+        slots.prob[slots.joint_meeting] = s.joint_meeting_prob
+        slots.prob[slots.deliberation] = s.deliberation_prob
 
     def plan_week(self) -> None:
         """Meetings have an agenda in the weeks they sit, nothing otherwise."""
-        m, sl = self.model, self.model.slots
-        sl.hours[sl.joint_meeting] = m.s.meeting_agenda if m.joint_meeting_sits() else 0.0
-        sl.hours[sl.deliberation] = m.s.meeting_agenda if m.deliberation_sits() else 0.0
+        m, slots = self.model, self.model.slots
+        slots.hours[slots.joint_meeting] = m.s.meeting_agenda if m.joint_meeting_sits() else 0.0
+        slots.hours[slots.deliberation] = m.s.meeting_agenda if m.deliberation_sits() else 0.0
 
     def learn(self) -> None:
         """Monthly: pooled skill of community workers and mediators. A share of them is
         trained each month (all of them once per interval); all forget; cases teach."""
-        m, sl = self.model, self.model.slots
-        floor = m.skill_floor + m.professional_bonus * m.s.professional_social_worker_share
-        trained = m.s.training_gain * 4 / m.training_interval_weeks
-        staff_settled = m.settled_list[sl.desk] + m.settled_list[sl.committee]
+        m, slots = self.model, self.model.slots
+        floor = m.skill_floor_of(m.s.professional_social_worker_share)
+        trained = m.s.training_gain * WEEKS_PER_MONTH / m.training_interval_weeks
+        staff_settled = m.settled_list[slots.desk] + m.settled_list[slots.committee]
         self.staff_skill = next_skill(m, self.staff_skill, floor, trained, staff_settled / max(self.workers, 1.0))
-        per_mediator = m.settled_list[sl.mediation] / max(self.mediators, 1.0)
-        self.mediator_skill = next_skill(m, self.mediator_skill, m.skill_floor, trained, per_mediator)
+        per_mediator = m.settled_list[slots.mediation] / max(self.mediators, 1.0)
+        self.mediator_skill = next_skill(m, self.mediator_skill, m.skill_floor_of(0.0), trained, per_mediator)
 
     # ---- triage ------------------------------------------------------------------------------
-    def triage(self, known: np.ndarray) -> None:
-        """Route the newly known cases to handlers, then move stuck cases on.
-
-        Disputes may first be pushed up to the street office: staff assessed on
-        upward targets rather than satisfaction clear hard cases off their books
-        (chance upward_referral × (1 − satisfaction weight) × severity).
+    def triage(self, known: np.ndarray, load: list[int]) -> None:
+        """Route the newly known cases to handlers, then move stuck cases on. `load` is
+        the cases in hand per slot, kept up to date as cases are handed over.
 
         The committee decides case by case: a week brings a handful of new cases, too
         few for array arithmetic to pay (each numpy call costs as much as tens of
         plain Python operations).
         """
-        m, cb = self.model, self.model.cases
+        m, book = self.model, self.model.cases
         if len(known):
-            t, sev = cb.ctype[known].tolist(), cb.severity[known].tolist()
-            up = m.upward_referral_list
-            push = [u < up[ti] * si for ti, si, u in zip(t, sev, m.rng.random(len(known)).tolist())]
-            if any(push):
-                m.close_cases(known[push], ESCALATED)
-                stay = [not x for x in push]
-                known = known[stay]
-                t = [x for x, keep in zip(t, stay) if keep]
-                sev = [x for x, keep in zip(sev, stay) if keep]
-            hh = cb.hh[known].tolist()
-            slots = self.route(t, sev, hh, cb.legal[known].tolist(), m.rng.random(len(known)).tolist())
-            m.assign_cases(known, slots, t, hh, sev)
+            t, sev = book.ctype[known].tolist(), book.severity[known].tolist()
+            hh = book.hh[known].tolist()
+            handlers = self.route(t, sev, hh, book.legal[known].tolist(), m.rng.random(len(known)).tolist(), load)
+            m.assign_cases(known, handlers, t, hh, sev)
         self.move_on()
 
     def route(self, t: list[int], sev: list[float], hh: list[int], legal: list[bool],
-              u: list[float]) -> list[int]:
+              u: list[float], load: list[int]) -> list[int]:
         """Who handles what (clauses 六, 七, 十, 十一, 十五), case by case; u is the
-        uniform draw that `refer` uses."""
-        m, s, sl = self.model, self.model.s, self.model.slots
+        uniform draw that `refer` uses, `load` the cases in hand per slot (updated as
+        cases are handed over)."""
+        m, s, slots = self.model, self.model.s, self.model.slots
         default, grid_slot, comp = m.default_route, m.grid_slot_of_household, m.hh_comp_list
         property_route = m.comp_property_route
         hard_severity, simple_severity = s.hard_severity, s.simple_severity
         near = m.deliberation_near()
+        mediation = slots.mediation
+        room = slots.hours[mediation] / slots.case_hours[mediation]  # disputes it can give full attention
+        refer, link, referable = self.refer_one, s.three_social_linkage, slots.referable_to_so_list
+        capacity = (slots.prob.tolist(), slots.hours.tolist(), slots.case_hours.tolist())
         out = []
-        for ti, si, hi, li in zip(t, sev, hh, legal):
+        for ti, si, hi, li, ui in zip(t, sev, hh, legal, u):
             if ti == NEIGHBOUR:
-                # simple ones stay with the grid worker, the rest go to mediation; hard
-                # ones to deliberation where a meeting is near
-                if near and si >= hard_severity:
-                    slot = sl.deliberation
+                # people's mediation while it has room (clause 十一: mediation first);
+                # of those it has no room for, hard ones go to deliberation where a
+                # meeting is near (clause 七), simple ones stay with the grid worker
+                # (small matters stay in the grid), the rest wait for mediation (without
+                # mediators: the residents' committee mediates)
+                if load[mediation] < room:
+                    slot = mediation
+                elif near and si >= hard_severity:
+                    slot = slots.deliberation
                 elif si < simple_severity and not li:
                     slot = grid_slot[hi]
                 else:
@@ -399,44 +391,69 @@ class PartyOrganisation(mesa.Agent):
                 # courtyard councils or the committee where there is no firm
                 slot = property_route[comp[hi]][si >= hard_severity]
             elif ti == PUBLIC and near:
-                slot = sl.deliberation  # deliberated if a meeting sits soon, else decided
+                slot = slots.deliberation  # deliberated if a meeting sits soon, else decided
             else:
                 slot = default[ti]  # needs: the legal advisor or the desk; public: committee
+            # three-social linkage: needs and mediation cases may go to a social organisation
+            if ui < link and referable[slot][ti]:
+                slot = refer(ti, slot, load, capacity)
+            load[slot] += 1
             out.append(slot)
-        # three-social linkage: needs and mediation cases go to a social organisation
-        return self.refer(t, u, out)
+        return out
 
-    def refer(self, t: list[int], u: list[float], fallback: list[int]) -> list[int]:
-        """With chance `three_social_linkage`, a case that a social organisation of its
-        type could take (a need, or a dispute bound for mediation or the desk) goes to
-        one of them, picked at random. Changes and returns `fallback`."""
-        sl, link, per_link = self.model.slots, self.model.s.three_social_linkage, self.so_per_link
-        referable, first, last = sl.referable_to_so_list, sl.so_first_list, sl.so_last_list
-        for i, (ti, ui, x) in enumerate(zip(t, u, fallback)):
-            if ui < link and referable[x][ti]:
-                # given u < link, u / link is uniform on [0, 1): it picks the organisation
-                fallback[i] = min(first[ti] + int(ui * per_link[ti]), last[ti])
-        return fallback
+    def refer_one(self, ti: int, x: int, load: list[int], capacity: tuple[list[float], ...]) -> int:
+        """Three-social linkage (clause 六), for a case of type ti bound for slot x that
+        the linkage draw has put up for referral and that a social organisation of its
+        type could take (a need, or a dispute bound for mediation or the committee). It
+        goes to the organisation that would give it the best weekly chance of
+        settlement — its chance at full attention, its fit for the case type and the
+        share of attention it could give with one case more (`load`: cases in hand per
+        slot; `capacity`: the slots' chances, hours and case hours as lists) — if that
+        beats x. People's mediation keeps the disputes it has room for (clause 十一).
+        Linkage thus adds capacity where it is free and never sends a case where it
+        would be served worse. Returns the handler."""
+        slots, fit = self.model.slots, self.model.fit_table
+        prob, hours, case_hours = capacity
+        kind = slots.kind_list
+        if x == slots.mediation and load[x] * case_hours[x] < hours[x]:
+            return x
+        best, chance = x, prob[x] * fit[ti][kind[x]] * min(1.0, hours[x] / ((load[x] + 1) * case_hours[x]))
+        for so in range(slots.so_first_list[ti], slots.so_last_list[ti] + 1):
+            c = prob[so] * fit[ti][kind[so]] * min(1.0, hours[so] / ((load[so] + 1) * case_hours[so]))
+            if c > chance:
+                best, chance = so, c
+        return best
 
     def move_on(self) -> None:
         """Property disputes the firm has not settled within its patience go to the joint
         meeting (or the committee)."""
-        m, s, cb, sl = self.model, self.model.s, self.model.cases, self.model.slots
-        stuck = (sl.is_firm[cb.slot] & (cb.slot_since <= m.week - s.firm_patience_weeks)).nonzero()[0]
+        m, s, book, slots = self.model, self.model.s, self.model.cases, self.model.slots
+        stuck = (slots.is_firm[book.slot] & (book.slot_since <= m.week - s.firm_patience_weeks)).nonzero()[0]
         if len(stuck):
-            to = sl.joint_meeting if s.joint_meeting else sl.committee
+            to = slots.joint_meeting if s.joint_meeting else slots.committee
             m.assign_cases(stuck, [to] * len(stuck))
 
     def reconsider_waiting_needs(self) -> None:
         """Monthly: needs waiting at the desk are looked at again and, as the
-        three-social linkage allows, referred to a social organisation."""
-        m, cb, sl = self.model, self.model.cases, self.model.slots
-        at_desk = (cb.slot == sl.desk).nonzero()[0]
+        three-social linkage allows, referred to a social organisation that would
+        serve them better (`refer`)."""
+        m, book, slots = self.model, self.model.cases, self.model.slots
+        at_desk = (book.slot == slots.desk).nonzero()[0]
         if len(at_desk) and m.s.three_social_linkage > 0:
-            new = self.refer(cb.ctype[at_desk].tolist(), m.rng.random(len(at_desk)).tolist(), [sl.desk] * len(at_desk))
-            moved = [x != sl.desk for x in new]
+            load = np.bincount(book.slot, minlength=slots.n).tolist()
+            capacity = (slots.prob.tolist(), slots.hours.tolist(), slots.case_hours.tolist())
+            desk, link, referable = slots.desk, m.s.three_social_linkage, slots.referable_to_so_list[slots.desk]
+            new = []
+            for ti, ui in zip(book.ctype[at_desk].tolist(), m.rng.random(len(at_desk)).tolist()):
+                x = desk
+                if ui < link and referable[ti]:
+                    load[desk] -= 1  # looked at as if new to the desk
+                    x = self.refer_one(ti, desk, load, capacity)
+                    load[x] += 1
+                new.append(x)
+            moved = [x != desk for x in new]
             if any(moved):
-                m.assign_cases(at_desk[moved], [x for x in new if x != sl.desk])
+                m.assign_cases(at_desk[moved], [x for x in new if x != desk])
 
     # ---- meetings -------------------------------------------------------------------------------
     def convene_deliberation(self) -> None:
@@ -463,16 +480,16 @@ class SocialOrganisation(mesa.Agent):
         super().__init__(model)
         self.service = service
         self.slot = slot
-        self.funded_hours = 0.0
 
     def fund(self, hours: float) -> None:
         """Yearly funding from the community budget sets the organisation's capacity:
         purchased hours plus its own volunteers, effective as its staff are qualified."""
         m, s = self.model, self.model.s
-        self.funded_hours = hours
+        qualified = s.so_unqualified_factor + (1.0 - s.so_unqualified_factor) * s.professional_social_worker_share
         m.slots.hours[self.slot] = hours + s.so_volunteer_hours_week
         m.slots.case_hours[self.slot] = s.so_case_hours
-        m.slots.prob[self.slot] = s.so_service_prob * (0.6 + 0.4 * s.professional_social_worker_share)
+        m.slots.prob[self.slot] = s.so_service_prob * qualified
+        m.slots.hold[self.slot] = m.settlement_hold(qualified)
 
 
 # ------------------------------------------------------------------------------------
@@ -491,12 +508,13 @@ class PropertyFirm(mesa.Agent):
         self.supervision = min(1.0, sup)
         self.loss_months = 0
         model.slots.hours[slot] = np.inf  # a firm answers every complaint it is given
-        self.set_effort(0.6)
+        self.set_effort(s.firm_initial_effort)
 
     def set_effort(self, effort: float) -> None:
         m = self.model
         self.effort = effort
-        m.comp_quality[self.compound] = QUALITY_FLOOR + QUALITY_SPAN * effort
+        # service quality: what even a neglectful firm keeps up, plus effort
+        m.comp_quality[self.compound] = min(1.0, m.s.firm_quality_floor + m.s.firm_quality_span * effort)
         m.slots.prob[self.slot] = m.s.firm_response_prob * effort
 
     def review_month(self) -> None:
@@ -504,9 +522,9 @@ class PropertyFirm(mesa.Agent):
         weak; leave after too many loss-making months."""
         m, s = self.model, self.model.s
         collection = float(m.comp_collection[self.compound])
-        affordable = min(1.0, max(0.05, (collection - s.firm_fixed_cost) / max(s.firm_effort_cost, 1e-9)))
+        affordable = min(1.0, max(s.firm_min_effort, (collection - s.firm_fixed_cost) / max(s.firm_effort_cost, 1e-9)))
         target = affordable * (1.0 - s.firm_shirking * (1.0 - self.supervision))
-        self.set_effort(self.effort + 0.3 * (target - self.effort))
+        self.set_effort(self.effort + s.firm_effort_adjustment * (target - self.effort))
         cost = s.firm_fixed_cost + s.firm_effort_cost * self.effort
         self.loss_months = self.loss_months + 1 if collection < cost else 0
         if self.loss_months >= s.firm_exit_months:

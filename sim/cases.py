@@ -52,10 +52,29 @@ class Outcome(IntEnum):
     ABANDONED = 3
 
 
-# How a case ends, as a code: settled genuinely, escalated, abandoned, or settled on
-# paper only (counted as resolved, but the grievance returns).
-GENUINE, ESCALATED, ABANDONED, NOMINAL = 0, 1, 2, 3
-OUTCOME_OF_CODE = (int(Outcome.RESOLVED), int(Outcome.ESCALATED), int(Outcome.ABANDONED), int(Outcome.RESOLVED))
+class Ending(IntEnum):
+    """How a case ends: what happened, finer than the Outcome it counts as.
+
+    Settlements that do not last still count as resolved, as the official statistics
+    count them (a mediation that ends in an agreement is a success): the grievance
+    comes back as a new case.
+    """
+
+    GENUINE = 0    # settled, and the settlement holds
+    PETITIONED = 1  # the household took it beyond the community (street office, petition, court)
+    GIVEN_UP = 2   # a grievance swallowed, a need unmet
+    PAPER = 3      # closed on paper by staff who could not give it its time (comes back)
+    PASSED_UP = 4  # passed upward to the street office by staff who could not give it its time
+    LAPSED = 5     # settled, but the settlement does not hold (comes back)
+
+
+# plain ints for the case-by-case loops
+GENUINE, PETITIONED, GIVEN_UP, PAPER, PASSED_UP, LAPSED = (int(e) for e in Ending)
+N_ENDINGS = len(Ending)
+OUTCOME_OF_ENDING = (int(Outcome.RESOLVED), int(Outcome.ESCALATED), int(Outcome.ABANDONED),
+                     int(Outcome.RESOLVED), int(Outcome.ESCALATED), int(Outcome.RESOLVED))
+# endings whose grievance returns as a new case
+RETURNS = (False, False, False, True, False, True)
 
 
 class Channel(IntEnum):
@@ -93,9 +112,14 @@ class CaseBook:
     fit: np.ndarray         # how well the handler suits the case
     clock: np.ndarray       # 1 - created x age_rate: escalation's age factor is clock + week x age_rate
 
-    def __init__(self, no_slot: int, age_rate: float) -> None:
+    def __init__(self, no_slot: int, age_rate: float, mediation_slot: int = -1,
+                 community: list[bool] | None = None) -> None:
         self.no_slot = no_slot
         self.age_rate = age_rate
+        # which slot is the people's mediation committee, and which slots are the
+        # community's own handlers (sim.slots.COMMUNITY_KINDS): for the observables
+        self.mediation_slot = mediation_slot
+        self.community = community if community is not None else [True] * (no_slot + 1)
         self._ints = np.empty((len(_INT_FIELDS), 0), np.int64)
         self._reals = np.empty((len(_REAL_FIELDS), 0), np.float64)
         self.legal = np.empty(0, bool)  # a dispute that needs legal knowledge
@@ -108,7 +132,16 @@ class CaseBook:
         self.weeks_to_resolution = 0.0            # summed over resolved cases
         self.known_by = np.zeros(len(Channel), np.int64)
         self.weeks_to_known = 0                   # summed over cases that became known
-        self.recurrences = 0                      # nominal settlements that came back
+        self.recurrences = 0                      # paper and lapsed settlements that came back
+        self.endings = [0] * N_ENDINGS            # cases closed, by Ending
+        self.mediation_endings = [0] * N_ENDINGS  # cases whose people's mediation ended, by Ending
+        self.handled = 0                          # known cases resolved by a community handler
+        self.known_carried = 0                    # known cases carried over at a restart (known before it)
+        self.known_by_type = np.zeros(N_TYPES, np.int64)  # cases that became known, by type
+        self.week_started = 0                     # the week counting (re)started: 0, or the end of the warm-up
+        # cumulative cases arisen and cases known, by type, at the end of each week
+        # (the first row at week_started): yearly counts are differences of two rows
+        self.history: list[list[int]] = [[0] * (2 * N_TYPES)]
         self.legal_disputes_closed = np.zeros(len(Outcome), np.int64)  # by outcome
         self.closed_since_merge = 0               # cases with state CLOSED in the arrays
         self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -163,6 +196,7 @@ class CaseBook:
         by each Channel)."""
         self.state[idx] = KNOWN
         self.known_by += channels
+        self.known_by_type += np.bincount(self.ctype[idx], minlength=N_TYPES)
         self.weeks_to_known += int(week * len(idx) - self.created[idx].sum())
 
     def assign(self, idx: np.ndarray, slots: np.ndarray, fit: np.ndarray, week: int) -> None:
@@ -173,32 +207,47 @@ class CaseBook:
         self.slot_since[idx] = week
 
     # ---- ending ---------------------------------------------------------------------
-    def close(self, idx: np.ndarray, ctype: list[int], outcome: list[int], week: int
+    def close(self, idx: np.ndarray, ctype: list[int], ending: list[int], slot: list[int], week: int
               ) -> tuple[np.ndarray, list[bool]]:
-        """End the cases at idx (of types ctype), each with its Outcome; they leave at
-        the next `merge`. Returns their households and whether the community had known
-        of them."""
-        state = self.state[idx]  # (closing a case twice would break conservation: checked weekly)
+        """End the cases at idx (of types ctype, held at slots `slot`), each with its
+        Ending; they leave at the next `merge`. Returns their households and whether the
+        community had known of them."""
+        known = (self.state[idx] != LATENT).tolist()  # (closing twice would break conservation: checked weekly)
         self.closed_since_merge += len(idx)
         self.state[idx] = CLOSED
         self.slot[idx] = self.no_slot
         counts, legal_counts, waited = [0] * self.counts.size, [0] * len(Outcome), 0
-        n_outcomes, resolved = len(Outcome), Outcome.RESOLVED
-        for t, o, legal, created in zip(ctype, outcome, self.legal[idx].tolist(), self.created[idx].tolist()):
+        n_outcomes, resolved, outcome_of = len(Outcome), Outcome.RESOLVED, OUTCOME_OF_ENDING
+        endings, mediation, community, handled = self.endings, self.mediation_slot, self.community, 0
+        for t, e, x, k, legal, created in zip(ctype, ending, slot, known, self.legal[idx].tolist(),
+                                              self.created[idx].tolist()):
+            o = outcome_of[e]
             counts[t * n_outcomes + o] += 1
+            endings[e] += 1
             if legal:
                 legal_counts[o] += 1
             if o == resolved:
                 waited += week - created
+                if k and community[x]:
+                    handled += 1
+            if x == mediation:
+                self.mediation_endings[e] += 1
         self._flat_counts += counts
+        self.handled += handled
         self.legal_disputes_closed += legal_counts
         self.weeks_to_resolution += float(waited)
-        return self.hh[idx], (state != LATENT).tolist()
+        return self.hh[idx], known
+
+    def end_week(self) -> None:
+        """Note the week's cumulative cases arisen and known by type (for yearly counts)."""
+        self.history.append(self._created.tolist() + self.known_by_type.tolist())
 
     # ---- accounting -----------------------------------------------------------------
-    def restart_counts(self) -> None:
-        """Start counting afresh (after a warm-up): cases open now count as created now."""
+    def restart_counts(self, week: int) -> None:
+        """Start counting afresh (after a warm-up, at the end of `week`): cases open now
+        count as created now, and those already known as known now."""
         open_by_type = np.bincount(self.ctype[self.state != CLOSED], minlength=N_TYPES) + self._n_pending
+        self.known_carried = int(np.count_nonzero((self.state == KNOWN) | (self.state == HANDLING)))
         self.counts[:] = 0
         self.counts[:, Outcome.CREATED] = open_by_type
         self.weeks_to_resolution = 0.0
@@ -206,6 +255,13 @@ class CaseBook:
         self.weeks_to_known = 0
         self.recurrences = 0
         self.legal_disputes_closed[:] = 0
+        self.endings = [0] * N_ENDINGS
+        self.mediation_endings = [0] * N_ENDINGS
+        self.handled = 0
+        self.known_by_type[:] = 0
+        self.week_started = week
+        # carried-over cases count as created at the restart, not as arisen in its first year
+        self.history = [self._created.tolist() + [0] * N_TYPES]
         # resolution times keep counting from when a carried-over case arose
 
     @property

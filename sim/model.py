@@ -1,6 +1,6 @@
 """GovernanceModel: a community of households, its organisations, and their cases.
 
-One step is one week; a month is four weeks (13 a year). The model owns the
+One step is one week; a month is four weeks, 13 a year (sim.calendar). The model owns the
 household arrays, the compound arrays and the case book; agents (sim.agents) decide,
 and the vectorised arithmetic over households and cases happens here or in the
 Resident class's population methods. The model never does I/O.
@@ -17,22 +17,27 @@ import numpy as np
 from mesa.experimental.scenarios import Scenario
 
 from sim.agents import GridWorker, PartyOrganisation, PropertyFirm, Resident, SocialOrganisation
-from sim.cases import (CLOSED, ESCALATED, GENUINE, IS_DISPUTE, LATENT, NOMINAL, OUTCOME_OF_CODE,
-                       CaseBook, CaseType, Channel)
+from sim.calendar import WEEKS_PER_MONTH, WEEKS_PER_YEAR
+from sim.cases import (CLOSED, GENUINE, GIVEN_UP, IS_DISPUTE, LAPSED, LATENT, PAPER, PASSED_UP, PETITIONED,
+                       RETURNS, CaseBook, CaseType, Channel)
 from sim.levers import resolve
 from sim.outcomes import group_codes
-from sim.slots import Kind, Slots
+from sim.slots import HandlerKind, Slots
 
-WEEKS_PER_YEAR = 52
-WEEKS_PER_MONTH = 4
 PUBLIC = int(CaseType.PUBLIC)
 
-# What each ending (GENUINE, ESCALATED, ABANDONED, NOMINAL) does to the household's views, in units of case_outcome_impact:
-# towards 1 when positive, towards 0 when negative. Being brushed off with a paper
-# settlement costs trust fully and satisfaction half; a swallowed grievance or unmet
-# need costs half, and trust only where the community knew of it.
-SATISFACTION_IMPACT = np.array([1.0, -1.0, -0.5, -0.5])
-TRUST_IMPACT = np.array([1.0, -1.0, -0.5, -1.0])
+# What each Ending (GENUINE, PETITIONED, GIVEN_UP, PAPER, PASSED_UP, LAPSED) does to the
+# household's views, in units of case_outcome_impact: towards 1 when positive, towards
+# 0 when negative. Being brushed off with a paper settlement costs trust fully and
+# satisfaction half; being passed upward costs as much as having to petition; a
+# swallowed grievance or unmet need costs half, and trust only where the community
+# knew of it; a settlement that will not hold changes nothing yet (its grievance
+# returns as a new case, which ends in its own way).
+SATISFACTION_IMPACT = np.array([1.0, -1.0, -0.5, -0.5, -1.0, 0.0])
+TRUST_IMPACT = np.array([1.0, -1.0, -0.5, -1.0, -1.0, 0.0])
+# the Ending of each competing risk of work_cases: settled, closed on paper, passed
+# upward, escalated by the household, given up
+ENDING_OF_RISK = np.array([GENUINE, PAPER, PASSED_UP, PETITIONED, GIVEN_UP], np.int8)
 
 # Social-organisation service types in the order communities tend to found them
 # (clause 六 lists mediation, health and elderly care, ...; elderly care first).
@@ -58,7 +63,8 @@ class GovernanceModel(mesa.Model):
         self.init_constants()
         self.init_organisations(population_rng)
         self.init_case_rates()
-        self.cases = CaseBook(no_slot=self.slots.none, age_rate=self.age_rate)
+        self.cases = CaseBook(no_slot=self.slots.none, age_rate=self.age_rate, mediation_slot=self.slots.mediation,
+                              community=self.slots.community_list)
         self.party.allocate_budget()
         Resident.pay_fees(self)  # the fees of the month before the run
         self.start_month()
@@ -153,9 +159,12 @@ class GovernanceModel(mesa.Model):
             s.facility_m2_per_100_households + s.facility_half_saturation)
         # the desk serves needs in the community's rooms: without space it halves
         self.facility_adequacy_desk = 0.5 + 0.5 * self.facility_adequacy
+        # staff's shortcuts (clause 十六): a case they cannot give its time is cleared off
+        # their books with a weekly chance that follows its payoff in their assessment,
+        # logit in (1 - w) - w x cost (see work_cases)
         w = s.satisfaction_weight_in_assessment
-        self.upward_referral_list = np.where(IS_DISPUTE, s.upward_referral * (1.0 - w), 0.0).tolist()
-        self.nominal_share = s.paper_closure * (1.0 - w)
+        payoff = (1.0 - w) - w * s.shortcut_satisfaction_cost
+        self.shortcut_chance = s.shortcut_week / (1.0 + math.exp(-s.incentive_sensitivity * payoff))
         self.free_hours = s.work_hours_week * (1.0 - s.admin_burden_share)
         self.grid_case_hours = s.grid_case_hours
         self.visit_hours = s.visit_hours
@@ -183,8 +192,6 @@ class GovernanceModel(mesa.Model):
         self.view_target_compound = self.compound_sum(self.view_target_household) / self.comp_size
         self.view_target_pulled = (1.0 - self.neighbour_rate) * self.view_target_household
         self.training_interval_weeks = max(WEEKS_PER_MONTH, round(s.training_interval_years * WEEKS_PER_YEAR))
-        self.skill_floor = s.skill_floor
-        self.professional_bonus = s.professional_skill_bonus
         self.skill_retention_month = math.exp(-WEEKS_PER_MONTH / s.skill_decay_weeks)
         self.experience_keep = 1.0 - s.experience_gain
         # escalation and abandonment per case type
@@ -211,26 +218,31 @@ class GovernanceModel(mesa.Model):
         n_so = round(s.social_orgs_per_1000_households * self.n_households / 1000)
         so_types = sorted(SO_ORDER[i % len(SO_ORDER)] for i in range(n_so))
         n_firms = int((self.comp_firm >= 0).sum())
-        sl = self.slots = Slots(self.n_grids, so_types, n_firms)
+        slots = self.slots = Slots(self.n_grids, so_types, n_firms)
         self.settled_this_month: list[int] = []  # slots of this month's genuine settlements
-        self.settled_list = [0] * sl.n
-        self.staff_nominal = np.where(sl.staff, 1.0 / (1.0 - self.nominal_share), 1.0)
-        self.grid_slot_range = slice(sl.grid0, sl.grid0 + self.n_grids)
-        self.grid_slot_of_household = (sl.grid0 + self.hh_grid).tolist()
-        # what work_cases needs per handler slot (refreshed weekly; the last row is
-        # fixed: 1 for the `none` slot) and per case type (fixed)
-        self.slot_table = np.zeros((4, sl.n))
-        self.slot_table[3, sl.none] = 1.0
-        self.attention_effect = np.array([[0.5], [1.0]])  # on escalation, on abandonment
+        self.settled_list = [0] * slots.n
+        self.staff_shortcut = np.where(slots.staff, self.shortcut_chance, 0.0)
+        self.grid_slot_range = slice(slots.grid0, slots.grid0 + self.n_grids)
+        self.grid_slot_of_household = (slots.grid0 + self.hh_grid).tolist()
+        # what work_cases needs per handler slot (refreshed weekly; the last two rows
+        # are fixed: staff's shortcut chance, and 1 for the `none` slot) and per case
+        # type (fixed)
+        self.slot_table = np.zeros((6, slots.n))
+        self.slot_table[4] = self.staff_shortcut
+        self.slot_table[5, slots.none] = 1.0
+        # what full attention does per slot: to escalation (people's mediation damps it
+        # most), to abandonment (stops it)
+        self.attention_effect = np.ones((2, slots.n))
+        self.attention_effect[0] = s.attention_escalation_damping
+        self.attention_effect[0, slots.mediation] = s.mediation_escalation_damping
         self.type_table = np.stack((self.escalation_by_type, self.abandon_by_type,
-                                    s.severity_growth_week * IS_DISPUTE))
-        sl.case_hours[self.grid_slot_range] = s.grid_case_hours
+                                    s.severity_growth_week * IS_DISPUTE, IS_DISPUTE.astype(np.float64)))
+        slots.case_hours[self.grid_slot_range] = s.grid_case_hours
         # per grid (GridWorker.plan_patrols): households, the chance a visit finds a
         # latent case, this week's coverage and chances of finding a case (rows: by the
         # patrol, by the patrol or a volunteer)
         self.grid_households = self.grid_size.tolist()
         self.grid_detect = [0.0] * self.n_grids
-        self.grid_coverage = [0.0] * self.n_grids
         self.grid_find = np.zeros((2, self.n_grids))
         self.volunteer_visits_per_household = 0.0
         self.activity_intensity = 0.0
@@ -243,55 +255,56 @@ class GovernanceModel(mesa.Model):
         phases = rng.integers(0, self.training_interval_weeks, self.n_grids)
         start = rng.uniform(0.1, 0.5, self.n_grids)
         for g in range(self.n_grids):
-            floor = s.skill_floor + s.professional_skill_bonus * professional[g]
-            GridWorker(self, g, sl.grid0 + g, int(self.grid_size[g]), bool(professional[g]),
+            floor = self.skill_floor_of(professional[g])
+            GridWorker(self, g, slots.grid0 + g, int(self.grid_size[g]), bool(professional[g]),
                        float(floor + (1 - floor) * start[g]), int(phases[g]))
         for i, t in enumerate(so_types):
-            SocialOrganisation(self, t, sl.so0 + i)
-        self.comp_kind_factor = np.ones((self.n_compounds, len(Kind)))
+            SocialOrganisation(self, t, slots.so0 + i)
+        self.comp_kind_factor = np.ones((self.n_compounds, len(HandlerKind)))
         self.comp_supervision = np.full(self.n_compounds, s.residents_committee_supervision)
         for comp in np.flatnonzero(self.comp_firm >= 0):
-            firm = PropertyFirm(self, int(comp), sl.firm0 + int(self.comp_firm[comp]), bool(self.comp_oc[comp]))
+            firm = PropertyFirm(self, int(comp), slots.firm0 + int(self.comp_firm[comp]), bool(self.comp_oc[comp]))
             self.comp_supervision[comp] = firm.supervision
         # where each case type goes when nothing more specific applies
-        self.default_route = [sl.desk] * len(CaseType)
-        # without people's mediators the residents' committee mediates itself
-        self.default_route[CaseType.NEIGHBOUR] = sl.mediation if s.mediators_per_1000_households > 0 else sl.committee
-        self.default_route[CaseType.PROPERTY] = sl.committee
-        self.default_route[CaseType.PUBLIC] = sl.committee
+        self.default_route = [slots.desk] * len(CaseType)
+        # neighbour disputes that people's mediation has no room for wait for it; without
+        # mediators the residents' committee mediates itself
+        self.default_route[CaseType.NEIGHBOUR] = slots.mediation if s.mediators_per_1000_households > 0 else slots.committee
+        self.default_route[CaseType.PROPERTY] = slots.committee
+        self.default_route[CaseType.PUBLIC] = slots.committee
         if s.legal_advisor_hours_per_week > 0:
-            self.default_route[CaseType.LEGAL_NEED] = sl.legal
+            self.default_route[CaseType.LEGAL_NEED] = slots.legal
         # comp_property_route[compound, severe]: property disputes go to the firm, or
         # when severe to the joint meeting (or the committee); to the courtyard council
         # where the compound governs itself; to the committee where nobody manages it
-        self.comp_property_route = [[sl.committee, sl.committee] for _ in range(self.n_compounds)]
+        self.comp_property_route = [[slots.committee, slots.committee] for _ in range(self.n_compounds)]
         for c in range(self.n_compounds):
             self.set_property_route(c)
         self.init_fit_table()
 
     def set_property_route(self, c: int) -> None:
-        sl, route = self.slots, self.comp_property_route
+        slots, route = self.slots, self.comp_property_route
         if self.comp_mode[c] == self.MANAGED:
-            route[c] = [int(sl.firm0 + self.comp_firm[c]), sl.joint_meeting if self.s.joint_meeting else sl.committee]
+            route[c] = [int(slots.firm0 + self.comp_firm[c]), slots.joint_meeting if self.s.joint_meeting else slots.committee]
         else:
-            route[c] = [sl.courtyard if self.comp_mode[c] == self.SELF_GOVERNED else sl.committee] * 2
+            route[c] = [slots.courtyard if self.comp_mode[c] == self.SELF_GOVERNED else slots.committee] * 2
 
     def init_fit_table(self) -> None:
         """How well a handler of each kind suits each case type, beyond time and skill."""
         s = self.s
-        fit = np.ones((len(CaseType), len(Kind)))
+        fit = np.ones((len(CaseType), len(HandlerKind)))
         # psychological support needs qualified social workers
         fit[CaseType.PSYCH, :] = 0.3 + 0.7 * s.professional_social_worker_share
-        fit[CaseType.PSYCH, Kind.SOCIAL_ORG] = 1.0
+        fit[CaseType.PSYCH, HandlerKind.SOCIAL_ORG] = 1.0
         # legal needs at the desk: the committee can only point the way
-        fit[CaseType.LEGAL_NEED, Kind.DESK] = 0.3
+        fit[CaseType.LEGAL_NEED, HandlerKind.DESK] = s.desk_legal_fit
         # the residents' committee: its chance depends on what it is asked to do —
         # decide a public matter top-down, mediate a property dispute without authority
         # over the firm, or mediate a neighbour dispute itself
-        fit[:, Kind.COMMITTEE] = 0.0
-        fit[CaseType.PUBLIC, Kind.COMMITTEE] = s.committee_decision_prob
-        fit[CaseType.PROPERTY, Kind.COMMITTEE] = s.committee_property_prob
-        fit[CaseType.NEIGHBOUR, Kind.COMMITTEE] = 0.5 * s.mediation_prob
+        fit[:, HandlerKind.COMMITTEE] = 0.0
+        fit[CaseType.PUBLIC, HandlerKind.COMMITTEE] = s.committee_decision_prob
+        fit[CaseType.PROPERTY, HandlerKind.COMMITTEE] = s.committee_property_prob
+        fit[CaseType.NEIGHBOUR, HandlerKind.COMMITTEE] = s.committee_mediation_fit * s.mediation_prob
         self.fit_table = fit.tolist()
 
     def note_satisfaction_change(self, hh: np.ndarray | None = None, change: np.ndarray | None = None) -> None:
@@ -313,8 +326,29 @@ class GovernanceModel(mesa.Model):
 
     def initial_pooled_skill(self, professional_share: float) -> float:
         """Mean starting skill of a pool of workers (community workers, mediators)."""
-        floor = self.s.skill_floor + self.s.professional_skill_bonus * professional_share
+        floor = self.skill_floor_of(professional_share)
         return floor + (1 - floor) * 0.3
+
+    # ---- skill (S10): what it is worth --------------------------------------------------------
+    def skill_floor_of(self, professional_share: float) -> float:
+        """The skill a worker (or pool of workers, by its qualified share) falls back to."""
+        return self.s.skill_floor + self.s.professional_skill_bonus * professional_share
+
+    def skill_factor(self, skill: float) -> float:
+        """How skill scales a handler's weekly chances (settling, a visit finding a
+        case): 1 at full skill, 1 - skill_effect at none."""
+        return 1.0 - self.s.skill_effect * (1.0 - skill)
+
+    def settlement_hold(self, skill: float) -> float:
+        """The chance that a dispute's settlement by a handler of this skill holds."""
+        floor = self.s.settlement_hold_floor
+        return floor + (1.0 - floor) * skill
+
+    def mediation_agreement_hold(self, skill: float) -> float:
+        """A people's-mediation agreement is binding (People's Mediation Law 2010, art.
+        31, 33): it prevents the share mediation_agreement_binding of the lapses an
+        informal settlement at that skill would have."""
+        return 1.0 - (1.0 - self.settlement_hold(skill)) * (1.0 - self.s.mediation_agreement_binding)
 
     # ---- organisations and calendars ------------------------------------------------------------
     @property
@@ -333,19 +367,21 @@ class GovernanceModel(mesa.Model):
 
     # ---- the week ---------------------------------------------------------------------------------
     def step(self) -> None:
-        cb = self.cases
+        book = self.cases
         self.week = self.steps
         Resident.raise_cases(self)
-        cb.merge()
+        book.merge()
         self.party.plan_week()
-        GridWorker.plan_patrols(self, np.bincount(cb.slot, minlength=self.slots.n))
-        self.party.triage(self.come_to_light())
+        load = np.bincount(book.slot, minlength=self.slots.n)
+        GridWorker.plan_patrols(self, load)
+        self.party.triage(self.come_to_light(), load.tolist())
         if self.deliberation_sits():
             self.party.convene_deliberation()
         self.work_cases()
         if self.week % WEEKS_PER_MONTH == 0:
             self.end_month()
-        cb.check_conservation()
+        book.end_week()
+        book.check_conservation()
 
     def end_month(self) -> None:
         """Fees, firms, activities, views and learning move monthly."""
@@ -421,12 +457,12 @@ class GovernanceModel(mesa.Model):
         worker's visit, a volunteer's contact, or a social organisation serving the
         household (discovery channels are rare and taken as additive). One draw per case
         decides whether and through which channel. Returns the cases now known."""
-        cb = self.cases
-        latent = (cb.state == LATENT).nonzero()[0]
+        book = self.cases
+        latent = (book.state == LATENT).nonzero()[0]
         if not len(latent):
             return latent
-        hh = cb.hh[latent]
-        p_report = Resident.report_chance(self, hh, cb.ctype[latent], cb.severity[latent])
+        hh = book.hh[latent]
+        p_report = Resident.report_chance(self, hh, book.ctype[latent], book.severity[latent])
         a, b = self.grid_find.take(self.hh_grid[hh], axis=1)  # patrol; patrol or volunteer
         p_find = np.minimum(1.0, b + self.outreach_chance(hh))
         u = self.rng.random(len(latent))
@@ -444,22 +480,22 @@ class GovernanceModel(mesa.Model):
                     v = (ui - pi) / max(1.0 - pi, 1e-12)  # uniform on [0, p_find)
                     channels[1 + (v >= ai) + (v >= bi)] += 1  # patrol, volunteer, outreach
             known = latent[known]
-            cb.make_known(known, channels, self.week)
+            book.make_known(known, channels, self.week)
         return known
 
     def outreach_chance(self, hh: np.ndarray) -> np.ndarray | float:
         """Social organisations serving a household notice its other troubles, as
         readily as the three-social linkage lets them pass them on."""
         link = self.s.three_social_linkage
-        cb = self.cases
+        book = self.cases
         if link == 0:
             return 0.0
-        at_so = self.slots.is_social_org[cb.slot]
+        at_so = self.slots.is_social_org[book.slot]
         if not at_so.any():
             return 0.0
         served = np.zeros(self.n_households, bool)
-        served[cb.hh[at_so]] = True
-        return (0.3 * link) * served[hh]
+        served[book.hh[at_so]] = True
+        return (self.s.outreach_find_prob * link) * served[hh]
 
     def assign_cases(self, idx: np.ndarray, slots: list[int], ctype: list[int] | None = None,
                      hh: list[int] | None = None, severity: list[float] | None = None) -> None:
@@ -467,163 +503,183 @@ class GovernanceModel(mesa.Model):
         kind, the compound (courtyards, joint meeting) and the case's severity. (The
         caller may pass the cases' type, household and severity as lists.) Case by
         case: cases are handed over a few at a time."""
-        cb = self.cases
+        book = self.cases
         if ctype is None:
-            ctype, hh, severity = cb.ctype[idx].tolist(), cb.hh[idx].tolist(), cb.severity[idx].tolist()
+            ctype, hh, severity = book.ctype[idx].tolist(), book.hh[idx].tolist(), book.severity[idx].tolist()
         kind, fit, factor, comp = self.slots.kind_list, self.fit_table, self.comp_kind_factor_list, self.hh_comp_list
         penalty = self.s.severity_penalty
         fits = [fit[t][kind[x]] * factor[comp[h]][kind[x]] * (1.0 - penalty * sv)
                 for x, t, h, sv in zip(slots, ctype, hh, severity)]
-        cb.assign(idx, slots, fits, self.week)
+        book.assign(idx, slots, fits, self.week)
 
     def update_comp_kind_factor(self) -> None:
         """Handlers whose success depends on the compound: courtyard councils work as
         well as their residents trust each other; the joint meeting as well as the
         compound's firm is supervised."""
         f = self.comp_kind_factor
-        f[:, Kind.COURTYARD] = 0.5 + 0.5 * self.comp_trust
-        f[:, Kind.JOINT_MEETING] = 0.7 + 0.3 * self.comp_supervision
+        trust_weight, supervision_weight = self.s.courtyard_trust_weight, self.s.joint_meeting_supervision_weight
+        f[:, HandlerKind.COURTYARD] = 1.0 - trust_weight + trust_weight * self.comp_trust
+        f[:, HandlerKind.JOINT_MEETING] = 1.0 - supervision_weight + supervision_weight * self.comp_supervision
         self.comp_kind_factor_list = f.tolist()
 
     def work_cases(self) -> None:
-        """One week of every open case: settled by its handler, escalated beyond the
-        community, or abandoned — competing risks drawn with one uniform per case.
+        """One week of every open case: settled by its handler, cleared off the books by
+        staff who cannot give it its time (closed on paper or passed upward), escalated
+        beyond the community by the household, or given up — competing risks drawn with
+        one uniform per case.
 
         What depends only on the handler (time share, chance, attention) is worked out
         per slot, and per (case type, slot), then looked up per case."""
-        s, cb, sl = self.s, self.cases, self.slots
-        n = len(cb)
+        s, book, slots = self.s, self.cases, self.slots
+        n = len(book)
         if n == 0:
             return
-        t, sev, slot = cb.ctype, cb.severity, cb.slot
-        load = np.bincount(slot, minlength=sl.n)
+        ctype, severity, slot = book.ctype, book.severity, book.slot
+        load = np.bincount(slot, minlength=slots.n)
         # grid workers give the cases now in hand (this week's new ones too) the time they
         # need, up to the share of their free time they keep for cases
-        g = self.grid_slot_range
-        sl.hours[g] = np.minimum(load[g] * s.grid_case_hours, 0.6 * self.free_hours)
+        grid = self.grid_slot_range
+        slots.hours[grid] = np.minimum(load[grid] * s.grid_case_hours, s.grid_case_time_share * self.free_hours)
         # the legal advisor's hours serve legally complex disputes (advice to whoever
         # handles them) and legal needs brought to the advisor, all in the same proportion
-        legal = cb.legal & (slot != sl.none)
+        legal = book.legal & (slot != slots.none)
         n_legal = np.count_nonzero(legal)
-        demand = n_legal * s.legal_case_hours + load[sl.legal] * sl.case_hours[sl.legal]
+        demand = n_legal * s.legal_case_hours + load[slots.legal] * slots.case_hours[slots.legal]
         advice = min(1.0, s.legal_advisor_hours_per_week / demand) if demand > 0 else 1.0
-        sl.hours[sl.legal] = advice * load[sl.legal] * sl.case_hours[sl.legal]
-        # per slot: the chance to settle at the share of attention it can give (staff
-        # assessed on upward targets also close cases on paper), and what attention (or
-        # a place on a scheduled meeting's agenda) does to the risks: it halves
-        # escalation and stops grievances fading and needs being given up
-        share = sl.share(load)
-        st = self.slot_table  # rows: settle, escalation factor, abandonment factor, no handler
-        np.multiply(sl.prob * share, self.staff_nominal, out=st[0])
-        attention = st[1:3]  # rows 1 - 0.5 attention, 1 - attention
-        np.multiply(self.attention_effect, np.where(sl.is_meeting, 1.0, share), out=attention)
+        slots.hours[slots.legal] = advice * load[slots.legal] * slots.case_hours[slots.legal]
+        # per slot: the chance to settle at the share of attention it can give; what
+        # attention (or a place on a scheduled meeting's agenda) does to the risks (it
+        # halves escalation and stops grievances fading and needs being given up); and
+        # staff's chance of clearing a case off their books, in proportion to the
+        # attention they cannot give
+        share = slots.share(load)
+        table = self.slot_table  # rows: settle, escalation factor, abandonment factor, shortcut, overdue shortcut, no handler
+        np.multiply(slots.prob, share, out=table[0])
+        attention = table[1:3]  # rows 1 - damping x attention, 1 - attention
+        np.multiply(self.attention_effect, np.where(slots.is_meeting, 1.0, share), out=attention)
         np.subtract(1.0, attention, out=attention)
-        settle, esc_factor, ab_factor, no_handler = st.take(slot, axis=1)
-        esc, ab, dispute = self.type_table.take(t, axis=1)
-        p_settle = settle * cb.fit
+        np.subtract(1.0, share, out=table[3])
+        table[3] *= table[4]
+        settle, esc_factor, ab_factor, shortcut, overdue_shortcut, no_handler = table.take(slot, axis=1)
+        esc, ab, dispute, is_dispute = self.type_table.take(ctype, axis=1)
+        p_settle = settle * book.fit
         if n_legal:
             np.multiply(p_settle, s.legal_floor + (1.0 - s.legal_floor) * advice, out=p_settle, where=legal)
         # a deliberation is as legitimate as its attendance
-        if sl.hours[sl.deliberation] > 0:
-            delib = (slot == sl.deliberation).nonzero()[0]
-            p_settle[delib] *= 0.4 + 0.6 * self.comp_legitimacy[self.hh_comp[cb.hh[delib]]]
+        if slots.hours[slots.deliberation] > 0:
+            delib = (slot == slots.deliberation).nonzero()[0]
+            floor = s.deliberation_legitimacy_floor
+            p_settle[delib] *= floor + (1.0 - floor) * self.comp_legitimacy[self.hh_comp[book.hh[delib]]]
         np.minimum(p_settle, 1.0, out=p_settle)
+        # staff clear a case they hold past the platform's deadline as readily as one
+        # they have no time for; severe disputes are passed upward, the rest closed on
+        # paper (needs are never passed upward)
+        overdue_shortcut *= book.slot_since <= self.week - s.closure_deadline_weeks
+        np.maximum(shortcut, overdue_shortcut, out=shortcut)
+        p_up = shortcut * severity
+        p_up *= is_dispute
         # escalation grows with severity and weeks open; unattended grievances fade, and
         # needs waiting unserved are given up
         p_escalate = esc * esc_factor
-        p_escalate *= sev * (cb.clock + self.week * self.age_rate)
+        p_escalate *= severity * (book.clock + self.week * self.age_rate)
         p_abandon = ab * ab_factor
-        lighter = 1.0 - sev
-        p_abandon *= np.where(IS_DISPUTE[t], lighter, 1.0)  # a need's severity does not matter
-        c2 = p_settle + p_escalate
-        c3 = c2 + p_abandon
-        u = self.rng.random(n) * np.maximum(1.0, c3)  # rescaled where the risks exceed 1
-        if cb.closed_since_merge:                     # closed earlier this week (pushed up)
-            u[cb.state == CLOSED] = np.inf
+        lighter = 1.0 - severity
+        p_abandon *= np.where(IS_DISPUTE[ctype], lighter, 1.0)  # a need's severity does not matter
+        # the risks' running sums: settled, + closed on paper, + passed upward, + escalated, + given up
+        risks = np.empty((5, n))
+        risks[0] = p_settle
+        np.add(risks[0], shortcut - p_up, out=risks[1])
+        np.add(risks[1], p_up, out=risks[2])
+        np.add(risks[2], p_escalate, out=risks[3])
+        np.add(risks[3], p_abandon, out=risks[4])
+        u = self.rng.random(n) * np.maximum(1.0, risks[4])  # rescaled where the risks exceed 1
+        if book.closed_since_merge:  # closed earlier this week (no process does so today; kept so that none is worked twice)
+            u[book.state == CLOSED] = np.inf
         # disputes nobody is handling worsen (those ending now too: it no longer matters)
         dispute *= no_handler  # the type table's row holds severity_growth_week for disputes
         lighter *= dispute
-        sev += lighter
-        ending = (u < c3).nonzero()[0]
+        severity += lighter
+        ending = (u < risks[4]).nonzero()[0]
         if len(ending):
             u, p_settle = u[ending], p_settle[ending]
-            code = np.add(u >= p_settle, u >= c2[ending], dtype=np.int8)  # 0 settled, 1 escalated, 2 abandoned
-            self.end_cases(ending, code, t[ending], slot[ending], u, p_settle)
+            risk = (u[None, :] >= risks[:4, ending]).sum(axis=0)
+            self.end_cases(ending, ENDING_OF_RISK[risk], ctype[ending], slot[ending], u, p_settle)
 
-    def end_cases(self, idx: np.ndarray, code: np.ndarray, ctype: np.ndarray, slot: np.ndarray,
+    def end_cases(self, idx: np.ndarray, ending: np.ndarray, ctype: np.ndarray, slot: np.ndarray,
                   u: np.ndarray, p_settle: np.ndarray) -> None:
-        """Close the cases ending this week (code 0 settled, 1 escalated, 2 abandoned).
+        """Close the cases ending this week, each with its Ending.
 
-        Settled cases (u < p_settle) are settled genuinely or — by staff assessed on
-        upward targets — on paper (u / p_settle is uniform given settlement: its top
-        share is nominal), and then the grievance comes back as a new case. Top-down
-        decisions on public matters are accepted, or petitioned upward. Case by case:
-        a week ends a few tens of cases, too few for array arithmetic to pay.
+        A dispute's settlement holds with its handler's hold chance (u / p_settle is
+        uniform given settlement: its top share lapses), else it lapses and the
+        grievance comes back, as it does after a paper closure. Top-down decisions on
+        public matters are accepted, or petitioned upward. Case by case: a week ends a
+        few tens of cases, too few for array arithmetic to pay.
         """
-        cb, sl = self.cases, self.slots
-        code, ctype, slot = code.tolist(), ctype.tolist(), slot.tolist()
-        staff, committee, keep = sl.staff_list, sl.committee, 1.0 - self.nominal_share
+        book, slots = self.cases, self.slots
+        ending, ctype, slot = ending.tolist(), ctype.tolist(), slot.tolist()
+        committee, hold = slots.committee, slots.hold
         decided = []
-        for i, (c, x, ui, pi) in enumerate(zip(code, slot, u.tolist(), p_settle.tolist())):
-            if c == GENUINE:
-                if staff[x] and ui >= keep * pi:
-                    code[i] = NOMINAL
-                if x == committee and ctype[i] == PUBLIC:
+        for i, (e, t, x, ui, pi) in enumerate(zip(ending, ctype, slot, u.tolist(), p_settle.tolist())):
+            if e == GENUINE:
+                if x == committee and t == PUBLIC:
                     decided.append(i)
+                elif t <= PUBLIC and ui >= hold[x] * pi:
+                    ending[i] = LAPSED
         if decided:
-            hh = cb.hh[idx[decided]]
-            accept = self.s.topdown_acceptance * (0.7 + 0.3 * self.trust[hh])
+            hh = book.hh[idx[decided]]
+            weight = self.s.topdown_trust_weight
+            accept = self.s.topdown_acceptance * (1.0 - weight + weight * self.trust[hh])
             for i, yes in zip(decided, (self.rng.random(len(hh)) < accept).tolist()):
-                code[i] = GENUINE if yes else ESCALATED
+                ending[i] = GENUINE if yes else PETITIONED
             np.add.at(self.comp_trust_down, self.hh_comp[hh], 0.3 * self.s.case_outcome_impact)
-        # only genuine settlements teach (paper ones and rejected decisions do not)
-        genuine = [c == GENUINE for c in code]
+        # only genuine settlements teach (paper, lapsed ones and rejected decisions do not)
+        genuine = [e == GENUINE for e in ending]
         self.settled_this_month.extend(x for x, g in zip(slot, genuine) if g)
-        paper = [i for i, c in enumerate(code) if c == NOMINAL]
-        if paper:
-            paper = idx[paper]
-            cb.recurrences += len(paper)
-            cb.add(self.week, cb.ctype[paper], cb.hh[paper],
-                   np.minimum(1.0, cb.severity[paper] + 0.1), cb.legal[paper])
-        self.close_cases(idx, code, ctype, slot, genuine)
+        back = [i for i, e in enumerate(ending) if RETURNS[e]]
+        if back:
+            back = idx[back]
+            book.recurrences += len(back)
+            book.add(self.week, book.ctype[back], book.hh[back],
+                     np.minimum(1.0, book.severity[back] + self.s.recurrence_severity_step), book.legal[back])
+        self.close_cases(idx, ending, ctype, slot, genuine)
 
-    def close_cases(self, idx: np.ndarray, code: list[int] | int, ctype: list[int] | None = None,
+    def close_cases(self, idx: np.ndarray, ending: list[int] | int, ctype: list[int] | None = None,
                     slot: list[int] | None = None, genuine: list[bool] | None = None) -> None:
-        """Close cases (by outcome code), and let the households concerned feel it:
-        their own case moves their satisfaction, and their trust where the community's
+        """Close cases (by Ending), and let the households concerned feel it: their own
+        case moves their satisfaction, and their trust where the community's
         organisations were involved; a compound's public matter moves the compound.
-        (The caller may pass the cases' type and slot, and code == GENUINE, as lists.)"""
-        cb = self.cases
-        if isinstance(code, int):
-            code = [code] * len(idx)
+        (The caller may pass the cases' type and slot, and ending == GENUINE, as lists.)"""
+        book = self.cases
+        if isinstance(ending, int):
+            ending = [ending] * len(idx)
         if ctype is None:
-            ctype, slot = cb.ctype[idx].tolist(), cb.slot[idx].tolist()
+            ctype, slot = book.ctype[idx].tolist(), book.slot[idx].tolist()
         if genuine is None:
-            genuine = [c == GENUINE for c in code]
-        hh, known = cb.close(idx, ctype, [OUTCOME_OF_CODE[c] for c in code], self.week)
+            genuine = [e == GENUINE for e in ending]
+        hh, known = book.close(idx, ctype, ending, slot, self.week)
         self.closed_households.extend(hh.tolist())
         self.closed_genuine.extend(genuine)
         if PUBLIC in ctype:
             comp, x = self.hh_comp_list, 0.3 * self.s.case_outcome_impact
             delib = self.slots.deliberation
-            for h, t, c, sx, k in zip(hh.tolist(), ctype, code, slot, known):
+            for h, t, e, sx, k in zip(hh.tolist(), ctype, ending, slot, known):
                 if t == PUBLIC:
-                    if c == GENUINE:
+                    if e == GENUINE:
                         self.comp_sat_up[comp[h]] += x
                         if sx == delib:
                             self.comp_trust_up[comp[h]] += x
-                    elif c == ESCALATED:
+                    elif e == PETITIONED or e == PASSED_UP:
                         self.comp_sat_down[comp[h]] += x
                         if k:  # like a household's own case: trust suffers only if the community knew
                             self.comp_trust_down[comp[h]] += x
             own = [t != PUBLIC for t in ctype]
             hh = hh[own]
-            code, slot, known, genuine = ([v for v, o in zip(col, own) if o] for col in (code, slot, known, genuine))
+            ending, slot, known, genuine = ([v for v, o in zip(col, own) if o] for col in (ending, slot, known, genuine))
         # trust moves only where the community knew of the case; a settlement raises it
         # only where the community's own organisations (not the firm) settled it
         sat, trust, community = self.impact_lists[0], self.impact_lists[1], self.slots.community_list
-        impact = np.array([[sat[c] for c in code],
-                           [trust[c] * (community[sx] if g else k) for c, sx, g, k in zip(code, slot, genuine, known)]])
+        impact = np.array([[sat[e] for e in ending],
+                           [trust[e] * (community[sx] if g else k) for e, sx, g, k in zip(ending, slot, genuine, known)]])
         Resident.feel(self, hh, np.array(genuine, bool), impact)
 
     # ---- property firms leaving --------------------------------------------------------------------
@@ -637,9 +693,9 @@ class GovernanceModel(mesa.Model):
         self.comp_collection[comp] = 0.0
         self.comp_supervision[comp] = self.s.residents_committee_supervision
         self.set_property_route(comp)
-        cb, sl = self.cases, self.slots
-        mine = (cb.slot == firm.slot).nonzero()[0]
-        self.assign_cases(mine, [sl.courtyard if self_govern else sl.committee] * len(mine))
+        book, slots = self.cases, self.slots
+        mine = (book.slot == firm.slot).nonzero()[0]
+        self.assign_cases(mine, [slots.courtyard if self_govern else slots.committee] * len(mine))
         firm.remove()
 
 

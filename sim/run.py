@@ -48,14 +48,14 @@ def run(levers: Mapping[str, Any] | None = None, seed: int = 0, weeks: int = DEF
     if warmup:
         for _ in range(warmup):
             model.step()
-        model.cases.restart_counts()
+        model.cases.restart_counts(model.week)
     recorded, rows = [], []
     for week in range(1, weeks + 1):
         model.step()
         if timeseries_every and (week % timeseries_every == 0 or week == weeks):
             recorded.append(week)
-            rows.append(measure(model))
-    final = rows[-1] if recorded and recorded[-1] == weeks else measure(model)
+            rows.append(_row(measure(model)))
+    final = rows[-1] if recorded and recorded[-1] == weeks else _row(measure(model))
     return RunRecord(
         levers=full,
         seed=int(seed),
@@ -64,3 +64,8 @@ def run(levers: Mapping[str, Any] | None = None, seed: int = 0, weeks: int = DEF
         weeks_recorded=np.array(recorded, np.int32),
         timeseries=np.array(rows, np.float64).reshape(len(rows), len(OUTCOME_NAMES)),
     )
+
+
+def _row(outcomes: dict[str, float]) -> list[float]:
+    """The outcomes in the order of OUTCOME_NAMES (the time series' columns)."""
+    return [outcomes[name] for name in OUTCOME_NAMES]

@@ -4,7 +4,7 @@ Each organisation that handles cases owns one slot (one per grid worker, social
 organisation and property firm; one each for the mediation committee, the
 residents' committee's service desk and its decisions, courtyard councils, the
 joint meeting, deliberation and the legal advisor). Agents set their slot's hours
-and weekly settlement chance when they plan — except the grid workers' case hours
+weekly settlement chance and the chance a settlement holds when they plan — except the grid workers' case hours
 and the legal advisor's, which follow the week's caseload and are set in
 `GovernanceModel.work_cases` — and the model then works every open case in one
 vectorised pass.
@@ -27,7 +27,7 @@ import numpy as np
 from sim.cases import CaseType
 
 
-class Kind(IntEnum):
+class HandlerKind(IntEnum):
     GRID = 0
     MEDIATION = 1
     DESK = 2
@@ -41,21 +41,21 @@ class Kind(IntEnum):
     NONE = 10
 
 
-# Kinds staffed by community workers, whose settlements may be nominal under
-# assessment that ignores satisfaction (clause 十六).
-STAFF_KINDS = (Kind.GRID, Kind.MEDIATION, Kind.DESK, Kind.COMMITTEE)
+# Kinds staffed by community workers, who may clear a case they cannot give its time
+# off their books (on paper, or upward) as their assessment rewards it (clause 十六).
+STAFF_KINDS = (HandlerKind.GRID, HandlerKind.DESK, HandlerKind.COMMITTEE)
 # Kinds whose settlement shows residents that the community's own organisations work.
-COMMUNITY_KINDS = tuple(k for k in Kind if k not in (Kind.FIRM, Kind.NONE))
+COMMUNITY_KINDS = tuple(k for k in HandlerKind if k not in (HandlerKind.FIRM, HandlerKind.NONE))
 
 
 class Slots:
     """The slot table: kinds and this week's hours and chances."""
 
     def __init__(self, n_grid: int, so_types: list[CaseType], n_firms: int) -> None:
-        kinds = ([Kind.GRID] * n_grid
-                 + [Kind.MEDIATION, Kind.DESK, Kind.COMMITTEE, Kind.COURTYARD,
-                    Kind.JOINT_MEETING, Kind.DELIBERATION, Kind.LEGAL]
-                 + [Kind.SOCIAL_ORG] * len(so_types) + [Kind.FIRM] * n_firms + [Kind.NONE])
+        kinds = ([HandlerKind.GRID] * n_grid
+                 + [HandlerKind.MEDIATION, HandlerKind.DESK, HandlerKind.COMMITTEE, HandlerKind.COURTYARD,
+                    HandlerKind.JOINT_MEETING, HandlerKind.DELIBERATION, HandlerKind.LEGAL]
+                 + [HandlerKind.SOCIAL_ORG] * len(so_types) + [HandlerKind.FIRM] * n_firms + [HandlerKind.NONE])
         self.kind = np.array(kinds, np.int8)
         self.n = len(kinds)
         self.grid0 = 0
@@ -72,15 +72,16 @@ class Slots:
         self.hours = np.zeros(self.n)             # capacity this week
         self.case_hours = np.ones(self.n)         # need per case-week
         self.prob = np.zeros(self.n)              # weekly settlement chance at full attention
+        self.hold = np.ones(self.n)               # chance a dispute's settlement here holds
         self.staff = np.isin(self.kind, STAFF_KINDS)
         self.community = np.isin(self.kind, COMMUNITY_KINDS)
-        self.is_firm = self.kind == Kind.FIRM
-        self.is_social_org = self.kind == Kind.SOCIAL_ORG
-        self.is_meeting = np.isin(self.kind, (Kind.JOINT_MEETING, Kind.DELIBERATION))
+        self.is_firm = self.kind == HandlerKind.FIRM
+        self.is_social_org = self.kind == HandlerKind.SOCIAL_ORG
+        self.is_meeting = np.isin(self.kind, (HandlerKind.JOINT_MEETING, HandlerKind.DELIBERATION))
         # slots whose cases a social organisation could take instead (three-social linkage)
         # (only case types some organisation serves are ever referred: needs, and
         # neighbour disputes bound for mediation or, without mediators, the committee)
-        self.referable = np.isin(self.kind, (Kind.DESK, Kind.LEGAL, Kind.MEDIATION, Kind.COMMITTEE))
+        self.referable = np.isin(self.kind, (HandlerKind.DESK, HandlerKind.LEGAL, HandlerKind.MEDIATION, HandlerKind.COMMITTEE))
         # the social organisations serving each case type: first slot and how many
         self.so_first = np.zeros(len(CaseType), np.int32)
         self.so_count = np.zeros(len(CaseType), np.int32)

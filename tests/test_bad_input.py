@@ -152,8 +152,9 @@ CASES = [
     Case("experiment weeks 1e9", ("sweep", "x.toml"), "weeks",
          write("x.toml", EXPERIMENT.replace("weeks = 2", "weeks = 1000000000"))),
     Case("experiment runs beyond the store", ("sweep", "x.toml"), "runs",
-         write("x.toml", EXPERIMENT.replace("replicates = 1", "replicates = 10000")
-               .replace("[60, 120, 240]", "{ low = 30, high = 3000, steps = 2000 }"))),
+         write("x.toml", EXPERIMENT.replace("replicates = 1", "replicates = 1000")
+               .replace('kind = "grid"', 'kind = "lhs"\nn = 1000000')
+               .replace("[60, 120, 240]", "{ low = 60, high = 240 }"))),
     Case("grid too large", ("sweep", "x.toml"), "design points",
          write("x.toml", EXPERIMENT.replace("households_per_grid = [60, 120, 240]",
                                             "\n".join(f"{n} = {{ low = 0.1, high = 0.9, steps = 100 }}" for n in

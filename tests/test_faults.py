@@ -61,7 +61,9 @@ def start_sweep(tmp_path: Path, *extra: str) -> subprocess.Popen:
         [sys.executable, "-m", "analysis.cli", "sweep", "exp.toml", "--out", "out", "--workers", "2",
          "--chunk-size", "1", *extra],
         cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # Ctrl-C as in a terminal, even when the tests run as a background job (which ignores SIGINT)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def wait_for_parts(proc: subprocess.Popen, out: Path, n: int = 2, timeout: float = 180) -> None:

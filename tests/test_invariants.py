@@ -10,6 +10,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sim.calendar import WEEKS_PER_YEAR
+from sim.cases import N_TYPES, CaseType, Ending
 from sim.levers import LEVERS
 from sim.model import GovernanceModel
 from sim.outcomes import OUTCOMES, measure
@@ -45,12 +47,33 @@ def undefined(m: GovernanceModel, name: str) -> bool:
         "unmet_need_rate": c[3:, 1:].sum() == 0,
         "dispute_resolution_rate": c[:3, 1:].sum() == 0,
         "property_escalation_rate": c[1, 1:].sum() == 0,
+        "neighbour_escalation_rate": c[0, 1:].sum() == 0,
         "legal_dispute_resolution_rate": m.cases.legal_disputes_closed.sum() == 0,
         "mean_weeks_to_resolution": c[:, 1].sum() == 0,
         "recurrence_rate": c[:, 1].sum() == 0,
         "discovery_share": m.cases.known_by.sum() == 0,
         "mean_weeks_to_known": m.cases.known_by.sum() == 0,
+        "patrol_discovery_share": m.cases.known_by.sum() == 0,
+        "volunteer_discovery_share": m.cases.known_by.sum() == 0,
+        "outreach_discovery_share": m.cases.known_by.sum() == 0,
+        "handled_rate": m.cases.known_by.sum() == 0,
+        "paper_closure_share": c[:, 1].sum() == 0,
+        "passed_up_share": c[:, 1:].sum() == 0,
+        "mediation_success_rate": sum(m.cases.mediation_endings) == 0,
+        "mediation_genuine_rate": mediation_agreements(m) == 0,
+        "property_disputes_arising_yoy": len(m.cases.history) <= 2 * WEEKS_PER_YEAR or year_before(m, 0) == 0,
+        "property_disputes_reported_yoy": len(m.cases.history) <= 2 * WEEKS_PER_YEAR or year_before(m, N_TYPES) == 0,
     }.get(name, False)
+
+
+def mediation_agreements(m: GovernanceModel) -> int:
+    e = m.cases.mediation_endings
+    return e[Ending.GENUINE] + e[Ending.PAPER] + e[Ending.LAPSED]
+
+
+def year_before(m: GovernanceModel, offset: int) -> int:
+    h, i = m.cases.history, offset + CaseType.PROPERTY
+    return h[-1 - WEEKS_PER_YEAR][i] - h[-1 - 2 * WEEKS_PER_YEAR][i]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -66,7 +89,9 @@ def test_invariants_hold_for_any_levers(levers, seed):
         fresh = np.bincount(m.group_code, weights=m.satisfaction, minlength=8)
         np.testing.assert_allclose(m.satisfaction_by_group, fresh, rtol=1e-12, atol=1e-9)
         values = measure(m)
-        for spec, v in zip(OUTCOMES, values):
+        assert list(values) == [spec.name for spec in OUTCOMES]
+        for spec in OUTCOMES:
+            v = values[spec.name]
             if undefined(m, spec.name):
                 assert math.isnan(v), f"{spec.name} should be undefined (NaN), got {v}"
                 continue

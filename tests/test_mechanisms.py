@@ -84,3 +84,56 @@ def test_sichuan_2020_beats_baseline_2017(outcome):
     baseline = load(SCENARIOS / "baseline-2017.toml").levers()
     target = load(SCENARIOS / "sichuan-2020.toml").levers()
     assert_increases(*paired_difference(baseline, target, outcome, n=6, weeks=156, base={}))
+
+
+# ---- the case pipeline (issue 9 §2) ----------------------------------------------------
+# At the urban defaults (the 2020 targets) with 3,000 households: cases and handlers at
+# the scale where the social organisations, the mediation committee and the desk each
+# hold a few to a few tens of cases.
+URBAN = {"households": 3000}
+
+
+def assert_not_decreasing(mean: float, half: float) -> None:
+    assert mean + half >= 0, f"difference {mean:+.4f} ± {half:.4f} (99% CI) lies below zero"
+
+
+def test_more_three_social_linkage_never_lowers_resolution():
+    """Referral routes by the organisations' free capacity and fit (clause 六: linkage
+    adds capacity), so no step up in linkage lowers resolution beyond the noise, and
+    the whole range raises it."""
+    levels = [0.0, 0.25, 0.5, 0.75, 1.0]
+    for low, high in zip(levels, levels[1:]):
+        assert_not_decreasing(*paired_difference({"three_social_linkage": low}, {"three_social_linkage": high},
+                                                 "resolution_rate", n=8, weeks=156, base=URBAN))
+    assert_increases(*paired_difference({"three_social_linkage": 0.0}, {"three_social_linkage": 1.0},
+                                        "resolution_rate", n=8, weeks=156, base=URBAN))
+
+
+def test_peoples_mediation_keeps_neighbour_disputes_from_escalating():
+    """People's mediation first for neighbour disputes (clause 十一): going from no
+    mediators to the policy's 3 per 1,000 households lowers their escalation."""
+    none, policy = {"mediators_per_1000_households": 0.0}, {"mediators_per_1000_households": 3.0}
+    assert_decreases(*paired_difference(none, policy, "neighbour_escalation_rate", n=10, weeks=156, base=URBAN))
+
+
+@pytest.mark.parametrize("outcome", ["recurrence_rate", "mean_weeks_to_resolution"])
+def test_training_makes_settlements_hold_and_come_sooner(outcome):
+    """Skill sets how long a settlement takes and whether it holds: training every half
+    year rather than every ten years means fewer grievances back, and sooner."""
+    rare, often = {"training_interval_years": 10.0}, {"training_interval_years": 0.5}
+    assert_decreases(*paired_difference(rare, often, outcome, n=10, weeks=156, base=URBAN))
+
+
+def test_assessment_acts_through_staff_under_pressure():
+    """The assessment weight changes the payoff of clearing a case off the books; it
+    does not set paper closures itself: with satisfaction as the whole yardstick,
+    overloaded staff still close some cases on paper, more pressure means more of them
+    at the same weight, and more weight means fewer at the same pressure."""
+    seeds = [run_seed(2018, 0, r, common=True) for r in range(6)]
+    full_weight = [run({**URBAN, "satisfaction_weight_in_assessment": 1.0, "admin_burden_share": 0.8}, seed=s,
+                       timeseries_every=0).outcomes["paper_closure_share"] for s in seeds]
+    assert sum(full_weight) > 0, f"no paper closures at full satisfaction weight: {full_weight}"
+    lenient, strict = {"closure_deadline_weeks": 26}, {"closure_deadline_weeks": 2}
+    assert_increases(*paired_difference(lenient, strict, "paper_closure_share", n=8, weeks=156, base=URBAN))
+    upward, satisfaction = {"satisfaction_weight_in_assessment": 0.0}, {"satisfaction_weight_in_assessment": 1.0}
+    assert_decreases(*paired_difference(upward, satisfaction, "paper_closure_share", n=8, weeks=156, base=URBAN))

@@ -10,13 +10,13 @@ from sim.errors import InputError
 NAME = "merge"
 HELP = "consolidate a results directory's part files (e.g. after SLURM array shards) and report what it holds"
 ORDER = 22
-PART_ROWS = 100_000  # as sim.engine.merge.PART_ROWS
+PART_ROWS = 262_144  # as sim.engine.merge.PART_ROWS
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("directory", type=Path, metavar="DIR", help="results directory written by govsim sweep or run")
     p.add_argument("--part-rows", type=int, default=PART_ROWS, metavar="N",
-                   help=f"runs per merged part file (default {PART_ROWS:,})")
+                   help=f"runs per merged part file (default {PART_ROWS:,}; Parquet row groups of 65,536 rows)")
 
 
 def main(args: argparse.Namespace) -> int:

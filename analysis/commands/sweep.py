@@ -56,6 +56,9 @@ def main(args: argparse.Namespace) -> int:
     from sim.engine.store import Store
 
     shard = check_arguments(args)
+    if args.backend == "process" and not args.dry_run:
+        from sim.engine.execute import start_fork_server
+        start_fork_server()  # the workers' imports overlap the plan's construction
     experiment = load_experiment(args.experiment)
     plan = experiment.plan()
     if shard[1] > plan.n_runs:
@@ -140,29 +143,28 @@ def size_line(experiment: Experiment) -> str:
 
 def dry_run(experiment: Experiment, plan: Plan, shard: tuple[int, int], args: argparse.Namespace, out: Path) -> int:
     """The design's size, and the wall time it will take, from a few runs timed here."""
+    import numpy as np
+
     from sim.engine.execute import run_chunk
-    from sim.engine.plan import Task, run_seed
-    from sim.engine.store import read_manifest, read_runs
+    from sim.engine.store import Store, read_manifest
 
     print(size_line(experiment))
     n = plan.shard_runs(shard)
     if shard[1] > 1:
         print(f"shard {shard[0]}/{shard[1]}: {n} runs")
     if (out / "manifest.json").is_file() and read_manifest(out).get("plan_digest") == plan.digest():
-        done = read_runs(out)
-        done = int(((done["run_id"] % shard[1] == shard[0]) & (done["status"] == "ok")).sum())
+        finished = Store(out).finished()
+        done = int((finished.ok & (finished.run_id % shard[1] == shard[0])).sum())
         print(f"{out} already holds {done} of these runs; --resume would run the other {n - done}")
         n -= done
-    # the k-th run of the shard is run_id = i + k n; time a few spread over the design
-    i, parts = shard
-    picks = sorted({round(k * (plan.shard_runs(shard) - 1) / (DRY_RUN_SAMPLES - 1)) for k in range(DRY_RUN_SAMPLES)})
+    # a few runs spread over the shard's runs, each generated alone
+    wanted = plan.run_ids(shard)
+    picks = sorted({round(k * (len(wanted) - 1) / (DRY_RUN_SAMPLES - 1)) for k in range(DRY_RUN_SAMPLES)})
+    spec = plan.spec()
     times = []
     for k in picks:
-        run_id = i + k * parts
-        point_id, replicate = divmod(run_id, plan.replicates)
-        task = Task(run_id, point_id, replicate, run_seed(plan.seed, point_id, replicate, plan.common_random_numbers))
         start = time.perf_counter()
-        run_chunk(plan, [task])
+        run_chunk(spec, plan.chunk(np.array([wanted[k]])))
         times.append(time.perf_counter() - start)
     mean = sum(times) / len(times)
     print(f"timed {len(times)} runs spread over the design: {mean:.3f} s per run "

@@ -45,6 +45,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from analysis.sensitivity import methods as sa
 from sim.engine import settings
 from sim.errors import InputError, show, unknown_key
@@ -106,6 +108,16 @@ def to_lever(l: Lever, u: float, bounds: tuple[float, float]) -> Any:
     if l.type == "bool":
         return bool(u >= 0.5)
     return float(min(max(u, low), high))
+
+
+def lever_column(l: Lever, u: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
+    """to_lever over a column of design values at once (the same values, as an array)."""
+    low, high = bounds
+    if l.type == "int":
+        return np.clip(np.floor(u + 0.5), low, high).astype(np.int64)
+    if l.type == "bool":
+        return u >= 0.5
+    return np.clip(u.astype(float), low, high)
 
 
 # ---- reading ------------------------------------------------------------------------------------------

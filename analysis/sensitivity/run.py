@@ -30,11 +30,12 @@ import numpy as np
 import pandas as pd
 
 from analysis.sensitivity import methods as sa
-from analysis.sensitivity.file import Analysis
+from analysis.sensitivity.file import Analysis, lever_column
 from sim.errors import InputError
 from sim.engine.execute import execute
-from sim.levers import resolve
-from sim.engine.plan import Plan, Point
+from sim.engine.design import ListedRows
+from sim.levers import LEVER_BY_NAME, resolve
+from sim.engine.plan import DesignPoints, Plan
 from sim.engine.store import Store, read_runs
 
 MAX_LEVELS = 20
@@ -115,21 +116,22 @@ def design(a: Analysis, levels: Sequence[Level]) -> np.ndarray:
 
 
 def build_plan(a: Analysis, X: np.ndarray, levels: Sequence[Level]) -> Plan:
-    base = dict(a.scenario.overrides)
-    points = [Point(i, a.name, resolve({**base, **a.lever_values(row)})) for i, row in enumerate(X)]
+    """The plan of design X: one base (the scenario's levers) plus each row's lever values,
+    kept as columns rather than one dict per point."""
+    base = resolve(dict(a.scenario.overrides))
+    rows = ListedRows({name: lever_column(LEVER_BY_NAME[name], X[:, j], a.bounds[name])
+                       for j, name in enumerate(a.levers)}, n=len(X))
     meta = {"kind": "sensitivity", "analysis": a.name, "method": a.method, "levers": list(a.levers),
             "bounds": {k: list(v) for k, v in a.bounds.items()}, "base_scenario": a.scenario.name,
             "levels": [lv.n for lv in levels],
             "design_options": {k: v for k, v in a.options.items() if k not in sa.COMMON_OPTIONS}}
-    return Plan(points=points, replicates=a.replicates, seed=a.seed, weeks=a.weeks, timeseries_every=0,
-                common_random_numbers=a.common_random_numbers, meta=meta)
+    return Plan(points=DesignPoints([a.name], [{None: base}], rows), replicates=a.replicates, seed=a.seed,
+                weeks=a.weeks, timeseries_every=0, common_random_numbers=a.common_random_numbers, meta=meta)
 
 
 def sub_plan(plan: Plan, rows: np.ndarray) -> Plan:
     """The plan restricted to some points: same ids, so the same run ids and seeds."""
-    return Plan(points=[plan.points[i] for i in rows], replicates=plan.replicates, seed=plan.seed,
-                weeks=plan.weeks, timeseries_every=plan.timeseries_every,
-                common_random_numbers=plan.common_random_numbers, meta=plan.meta)
+    return plan.with_points(plan.points.select(rows))
 
 
 # ---- from runs to indices -------------------------------------------------------------------------------

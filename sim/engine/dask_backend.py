@@ -2,8 +2,9 @@
 
 The cluster is one that `dask scheduler` and `dask worker` (or dask-jobqueue, on
 SLURM or PBS) started, reached by its scheduler address, or else a local cluster
-with one single-threaded worker process per core. The plan is scattered to every
-worker once; chunks of runs are submitted a few per worker thread at a time, and
+with one single-threaded worker process per core. The plan's settings and bases
+are scattered to every worker once; chunks of runs, each carrying its own points,
+are submitted a few per worker thread at a time, and
 each finished chunk comes back to this process, which writes it as a store part —
 so memory stays bounded and a lost worker costs only its chunks in flight (Dask
 reruns them elsewhere; a lost coordinator costs nothing that `--resume` cannot
@@ -19,7 +20,7 @@ import logging
 import socket
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from itertools import islice
 from typing import TYPE_CHECKING
@@ -28,7 +29,7 @@ from urllib.parse import urlsplit
 import pyarrow as pa
 
 from sim.errors import InputError, show
-from sim.engine.plan import Plan, Task
+from sim.engine.plan import Chunk, RunSpec
 from sim.engine.settings import available_cores
 
 if TYPE_CHECKING:
@@ -153,31 +154,27 @@ def cluster_threads(client: Client) -> int:
     return max(1, sum(client.nthreads().values()))
 
 
-Batches = Callable[[int], Iterable[tuple[Sequence[Task], Mapping[int, int] | None]]]
-Work = Callable[[Plan, Sequence[Task], int, Mapping[int, int] | None], tuple[pa.Table, pa.Table]]
-
-
-def run_dask(plan: Plan, batches_for: Batches, work: Work, collect: Callable[[pa.Table, pa.Table], None], *,
-             workers: int | None = None, scheduler: str | None = None) -> None:
+def run_dask(spec: RunSpec, make_chunks: Callable[[int], Iterator[Chunk]],
+             work: Callable[[RunSpec, Chunk], tuple[pa.Table, pa.Table]],
+             collect: Callable[[pa.Table, pa.Table], None], *, workers: int | None = None,
+             scheduler: str | None = None) -> None:
     """Run chunks on the cluster, handing each finished chunk to collect().
 
-    batches_for(threads) gives the chunks (with their retried runs' attempt numbers)
-    once the cluster's size is known; work(plan, chunk, 1, attempts) runs one chunk on
-    a worker. Both come from sim.engine.execute, which imports this module, never the
-    reverse.
+    make_chunks(threads) gives the chunks, sized for that many worker threads, each
+    built only when it is submitted; work(spec, chunk) runs one on a worker. Both come
+    from sim.engine.execute, which imports this module, never the reverse.
     """
     from distributed import as_completed
 
     with client_for(scheduler, workers) as client:
         threads = max(cluster_threads(client), workers or 0)
-        batches = iter(batches_for(threads))
-        plan_future = client.scatter(plan, broadcast=True, hash=False)
+        chunks = make_chunks(threads)
+        spec_future = client.scatter(spec, broadcast=True, hash=False)
 
-        def submit(item):
-            batch, attempts = item
-            return client.submit(work, plan_future, batch, 1, attempts, pure=False)
+        def submit(chunk: Chunk):
+            return client.submit(work, spec_future, chunk, pure=False)
 
-        pending = as_completed([submit(b) for b in islice(batches, 2 * threads)])
+        pending = as_completed([submit(c) for c in islice(chunks, 2 * threads)])
         for future in pending:
             try:
                 runs, series = future.result()
@@ -188,5 +185,5 @@ def run_dask(plan: Plan, batches_for: Batches, work: Work, collect: Callable[[pa
             collect(runs, series)
             # keep about two chunks per worker thread in flight, as workers come and go
             room = 2 * cluster_threads(client) - pending.count()
-            for batch in islice(batches, max(1, room)):
-                pending.add(submit(batch))
+            for chunk in islice(chunks, max(1, room)):
+                pending.add(submit(chunk))

@@ -1,8 +1,10 @@
 """Running a plan into a store: serially, on every local core, or on a Dask cluster.
 
-Workers take runs in chunks (so that short runs are not dominated by overhead), and
-each finished chunk becomes one part of the store, written by the coordinating
-process alone. Seeds come from the plan, never from completion order, so every
+Workers take runs in chunks (so that short runs are not dominated by overhead); a
+chunk carries its own points, generated from the plan's description as it is handed
+out, and workers receive the plan's settings once. Finished chunks are gathered into
+parts of the store (one per chunk for small sweeps, a few hundred for large ones),
+written by the coordinating process alone. Seeds come from the plan, never from completion order, so every
 backend gives the same rows. A run that raises is recorded as failed, with its
 error, and the rest go on.
 """
@@ -15,25 +17,29 @@ import os
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sim.errors import unknown_key
 from sim.outcomes import OUTCOME_NAMES
-from sim.engine.plan import Plan, Task
-from sim.run import run
 from sim.engine.lifecycle import end_with
+from sim.engine.plan import Chunk, Plan, RunSpec, Task
+from sim.run import run
 from sim.engine.settings import BACKENDS, available_cores
 from sim.engine.store import RUNS_SCHEMA, TIMESERIES_SCHEMA, Store
 
 Progress = Callable[[int, int], None]  # (runs done, runs to do)
 GUIDED_SHARE = 3  # a chunk is at most 1/(GUIDED_SHARE × workers) of the runs left
+PARTS = 256           # a large sweep writes about this many parts per table ...
+PART_RUNS_MAX = 8192  # ... of at most this many runs each (and see store.PartWriter)
 
 
 @dataclass(frozen=True)
@@ -46,38 +52,32 @@ class Summary:
 
 
 # ---- one chunk of runs: pure, picklable, backend-independent ---------------------------------
-def run_chunk(plan: Plan, tasks: Sequence[Task], attempt: int = 1,
-              attempts: Mapping[int, int] | None = None) -> tuple[pa.Table, pa.Table]:
-    """Run tasks; return their rows for the runs and timeseries tables.
+def run_chunk(spec: RunSpec, chunk: Chunk) -> tuple[pa.Table, pa.Table]:
+    """Run a chunk; return its rows for the runs and timeseries tables.
 
-    A run's `attempt` is how many times it has been tried: `attempts[run_id]` when
-    given (a retried failure), else `attempt`.
+    A run's `attempt` is how many times it has been tried (chunk.attempts, else 1).
     """
     runs: list[dict[str, Any]] = []
     series: list[tuple[int, np.ndarray, np.ndarray]] = []
-    for task in tasks:
-        point = plan.point(task.point_id)
+    for task, scenario, levers, attempt in chunk.tasks(spec):
         start = time.perf_counter()
-        row = _base_row(plan, task)
+        row = _base_row(spec, task, scenario, levers)
         try:
-            record = run(point.levers, seed=task.seed, weeks=plan.weeks,
-                         timeseries_every=plan.timeseries_every)
+            record = run(levers, seed=task.seed, weeks=spec.weeks, timeseries_every=spec.timeseries_every)
             row.update(record.outcomes, status="ok", error="")
             if len(record.weeks_recorded):
                 series.append((task.run_id, record.weeks_recorded, record.timeseries))
         except Exception as e:  # a failing run is a result too; the sweep goes on
             row.update({name: float("nan") for name in OUTCOME_NAMES})
             row.update(status="failed", error=_one_line(e))
-        row.update(attempt=attempts.get(task.run_id, attempt) if attempts else attempt,
-                   wall_time_s=time.perf_counter() - start)
+        row.update(attempt=attempt, wall_time_s=time.perf_counter() - start)
         runs.append(row)
     return pa.Table.from_pylist(runs, schema=RUNS_SCHEMA), _timeseries_table(series)
 
 
-def _base_row(plan: Plan, task: Task) -> dict[str, Any]:
-    point = plan.point(task.point_id)
-    return {"run_id": task.run_id, "point_id": task.point_id, "scenario": point.scenario,
-            "replicate": task.replicate, "seed": task.seed, "weeks": plan.weeks, **point.levers}
+def _base_row(spec: RunSpec, task: Task, scenario: str, levers: dict[str, Any]) -> dict[str, Any]:
+    return {"run_id": task.run_id, "point_id": task.point_id, "scenario": scenario,
+            "replicate": task.replicate, "seed": task.seed, "weeks": spec.weeks, **levers}
 
 
 def _timeseries_table(series: list[tuple[int, np.ndarray, np.ndarray]]) -> pa.Table:
@@ -97,44 +97,68 @@ def _one_line(e: BaseException) -> str:
 
 
 # ---- what is left to do ----------------------------------------------------------------------------
-def pending_tasks(plan: Plan, store: Store, shard: tuple[int, int],
-                  retry_failed: bool) -> tuple[list[Task], int, dict[int, int]]:
-    """The shard's runs not yet in the store (failed ones too, if retrying), the number
-    skipped, and the attempt number of each retried run (new runs are attempt 1).
+@dataclass(frozen=True)
+class Pending:
+    """The runs to do, as arrays (a million runs: 16 MB): ids ascending, each one's
+    attempt number (None: all first attempts), and how many the store already has."""
+
+    run_ids: np.ndarray
+    attempts: np.ndarray | None
+    skipped: int
+
+    def __len__(self) -> int:
+        return len(self.run_ids)
+
+
+def pending_runs(plan: Plan, store: Store, shard: tuple[int, int], retry_failed: bool) -> Pending:
+    """The shard's runs not yet in the store (failed ones too, if retrying).
 
     Attempts count per run, not per execution, so a sweep that was killed and resumed
     records the same rows as one that never stopped.
     """
-    finished = store.finished()
-    status = dict(zip(finished["run_id"].tolist(), finished["status"].tolist()))
-    tried = dict(zip(finished["run_id"].tolist(), finished["attempt"].tolist()))
-    tasks, skipped, attempts = [], 0, {}
-    for t in plan.tasks(shard):
-        s = status.get(t.run_id)
-        if s is None:
-            tasks.append(t)
-        elif s != "ok" and retry_failed:
-            tasks.append(t)
-            attempts[t.run_id] = int(tried[t.run_id]) + 1
-        else:
-            skipped += 1
-    return tasks, skipped, attempts
+    wanted = plan.run_ids(shard)
+    done = store.finished()
+    at = np.searchsorted(done.run_id, wanted)
+    found = at < len(done.run_id)
+    found[found] = done.run_id[at[found]] == wanted[found]
+    redo = np.zeros(len(wanted), bool)
+    if retry_failed:
+        redo[found] = ~done.ok[at[found]]
+    todo = ~found | redo
+    attempts = None
+    if redo.any():
+        attempts = np.ones(len(wanted), np.int64)
+        attempts[redo] = done.attempt[at[redo]] + 1
+        attempts = attempts[todo]
+    return Pending(wanted[todo], attempts, int((~todo).sum()))
 
 
-def chunks(tasks: Sequence[Task], size: int) -> Iterable[Sequence[Task]]:
-    for i in range(0, len(tasks), size):
-        yield tasks[i:i + size]
+def chunk_bounds(n: int, size: int) -> Iterator[tuple[int, int]]:
+    for i in range(0, n, size):
+        yield i, min(n, i + size)
 
 
-def guided_chunks(tasks: Sequence[Task], workers: int, largest: int = 64) -> Iterable[Sequence[Task]]:
+def guided_bounds(n: int, workers: int, largest: int = 64) -> Iterator[tuple[int, int]]:
     """Chunks that shrink as the work runs out (guided self-scheduling): a share of
-    what is left per worker, so early chunks are large (few hand-offs and parts) and
-    the last are single runs (no worker idles while another ends a long chunk)."""
+    what is left per worker, so early chunks are large (few hand-offs) and the last
+    are single runs (no worker idles while another ends a long chunk)."""
     i = 0
-    while i < len(tasks):
-        size = max(1, min(largest, math.ceil((len(tasks) - i) / (GUIDED_SHARE * max(1, workers)))))
-        yield tasks[i:i + size]
+    while i < n:
+        size = max(1, min(largest, math.ceil((n - i) / (GUIDED_SHARE * max(1, workers)))))
+        yield i, i + size
         i += size
+
+
+def make_chunks(plan: Plan, pending: Pending, workers: int, chunk_size: int | None) -> Iterator[Chunk]:
+    """The pending runs as chunks, each built (its points generated) when it is taken."""
+    bounds = chunk_bounds(len(pending), chunk_size) if chunk_size else guided_bounds(len(pending), workers)
+    for a, b in bounds:
+        yield plan.chunk(pending.run_ids[a:b], None if pending.attempts is None else pending.attempts[a:b])
+
+
+def runs_per_part(n: int, chunk_size: int | None) -> int:
+    """Runs per store part: one chunk for small sweeps; for large ones about PARTS parts."""
+    return max(chunk_size or 1, min(PART_RUNS_MAX, n // PARTS))
 
 
 # ---- backends ----------------------------------------------------------------------------------------
@@ -149,118 +173,115 @@ def execute(plan: Plan, store: Store, *, backend: str = "process", workers: int 
     if backend not in BACKENDS:
         raise unknown_key(str(backend), BACKENDS, source=None, what="backend")
     start = time.perf_counter()
-    tasks, skipped, attempts = pending_tasks(plan, store, shard, retry_failed)
+    pending = pending_runs(plan, store, shard, retry_failed)
     requested = workers
     workers = 1 if backend == "serial" else (workers or available_cores())
-    batches = list(chunks(tasks, chunk_size) if chunk_size else guided_chunks(tasks, workers))
     done = failed = 0
-
-    def collect(runs: pa.Table, series: pa.Table) -> None:
-        nonlocal done, failed
-        store.write(runs, series)
-        done += runs.num_rows
-        failed += sum(1 for s in runs.column("status").to_pylist() if s != "ok")
-        if progress:
-            progress(done, len(tasks))
-
     if progress:
-        progress(0, len(tasks))
-    if not tasks:
-        return Summary(0, 0, 0, skipped, time.perf_counter() - start)
-    if backend == "serial" or (backend == "process" and workers == 1):
-        for batch in batches:
-            collect(*run_chunk(plan, batch, 1, _attempts_of(batch, attempts)))
-    elif backend == "process":
-        _run_processes(plan, batches, attempts, workers, collect)
-    else:
-        from sim.engine.dask_backend import run_dask  # optional extra: says how to install it
-        run_dask(plan, _batches_for(tasks, attempts, chunk_size), run_chunk, collect, workers=requested,
-                 scheduler=scheduler)
-    return Summary(len(tasks), done, failed, skipped, time.perf_counter() - start)
+        progress(0, len(pending))
+    if not len(pending):
+        return Summary(0, 0, 0, pending.skipped, time.perf_counter() - start)
+    spec = plan.spec()
+
+    with store.parts(runs_per_part(len(pending), chunk_size)) as parts:
+        def collect(runs: pa.Table, series: pa.Table) -> None:
+            nonlocal done, failed
+            parts.add(runs, series)
+            done += runs.num_rows
+            failed += runs.num_rows - int(pc.sum(pc.cast(pc.equal(runs["status"], "ok"), pa.int64())).as_py() or 0)
+            if progress:
+                progress(done, len(pending))
+
+        if backend == "serial" or (backend == "process" and workers == 1):
+            for chunk in make_chunks(plan, pending, workers, chunk_size):
+                collect(*run_chunk(spec, chunk))
+        elif backend == "process":
+            _run_processes(spec, make_chunks(plan, pending, workers, chunk_size), workers, collect)
+        else:
+            from sim.engine.dask_backend import run_dask  # optional extra: says how to install it
+            run_dask(spec, lambda threads: make_chunks(plan, pending, threads, chunk_size), run_chunk, collect,
+                     workers=requested, scheduler=scheduler)
+    return Summary(len(pending), done, failed, pending.skipped, time.perf_counter() - start)
 
 
-_PLAN: Plan | None = None
+_SPEC: RunSpec | None = None
 MAX_LOST = 3  # a chunk in flight when a worker died this many times is recorded as failed
 
 
-def _init_worker(plan: Plan, sweep_pid: int) -> None:
-    global _PLAN
-    _PLAN = plan
-    end_with(sweep_pid)  # never outlive the sweep (see sim.engine.lifecycle)
+def _init_worker(spec: RunSpec, sweep_pid: int | None = None) -> None:
+    global _SPEC
+    _SPEC = spec
+    if sweep_pid is not None:
+        end_with(sweep_pid)  # never outlive the sweep (see sim.engine.lifecycle)
 
 
-def _batches_for(tasks: Sequence[Task], attempts: Mapping[int, int], chunk_size: int | None):
-    """For a backend that learns its size late (Dask): its chunks, given its threads,
-    each with its retried runs' attempt numbers."""
-    def batches(threads: int) -> Iterator[tuple[Sequence[Task], dict[int, int] | None]]:
-        split = chunks(tasks, chunk_size) if chunk_size else guided_chunks(tasks, threads)
-        return ((b, _attempts_of(b, attempts)) for b in split)
-    return batches
+def _work(chunk: Chunk) -> tuple[pa.Table, pa.Table]:
+    assert _SPEC is not None
+    return run_chunk(_SPEC, chunk)
 
 
-def _attempts_of(batch: Sequence[Task], attempts: Mapping[int, int]) -> dict[int, int] | None:
-    """The retried runs' attempt numbers, for one chunk (None when it has none)."""
-    mine = {t.run_id: attempts[t.run_id] for t in batch if t.run_id in attempts}
-    return mine or None
+def start_fork_server() -> None:
+    """Start the process backend's fork server now: it imports the model (seconds) while
+    this process reads the experiment and builds the plan, instead of after."""
+    from multiprocessing import forkserver
+
+    mp.get_context("forkserver").set_forkserver_preload(WORKER_MODULES)
+    forkserver.ensure_running()
 
 
-def _work(tasks: Sequence[Task], attempts: Mapping[int, int] | None) -> tuple[pa.Table, pa.Table]:
-    assert _PLAN is not None
-    return run_chunk(_PLAN, tasks, 1, attempts)
+WORKER_MODULES = ["sim.engine.execute"]
+Lost = list[tuple[Chunk, int]]  # chunks whose worker died, and how often that has happened
 
 
-Lost = list[tuple[Sequence[Task], int]]  # chunks whose worker died, and how often that has happened
-
-
-def _run_processes(plan: Plan, batches: list[Sequence[Task]], attempts: Mapping[int, int], workers: int,
+def _run_processes(spec: RunSpec, chunks: Iterator[Chunk], workers: int,
                    collect: Callable[[pa.Table, pa.Table], None]) -> None:
-    """Worker processes receive the plan once and take chunks; at most two chunks per
-    worker are in flight, so memory stays bounded however long the plan.
+    """Worker processes receive the run settings once and take chunks, each carrying its
+    own points; at most two chunks per worker are in flight, so memory stays bounded
+    however long the plan.
 
     A worker that dies (SIGKILL, the out-of-memory killer) breaks its pool: the
     chunks then in flight go to a fresh pool and the sweep goes on. A chunk lost
     MAX_LOST times is recorded as failed runs (rerun them with --retry-failed), so
     a run that kills its worker every time cannot stop the sweep either.
     """
-    queue = iter(batches)
     retry: Lost = []
     while True:
-        lost = _run_pool(plan, queue, retry, attempts, workers, collect)
+        lost = _run_pool(spec, chunks, retry, workers, collect)
         if not lost:
             return
         retry = []
-        for batch, times in lost:
+        for chunk, times in lost:
             if times >= MAX_LOST:
-                collect(*_lost_chunk(plan, batch, times, attempts))
+                collect(*_lost_chunk(spec, chunk, times))
             else:
-                retry.append((batch, times))
+                retry.append((chunk, times))
 
 
-def _new_pool(plan: Plan, workers: int) -> ProcessPoolExecutor:
+def _new_pool(spec: RunSpec, workers: int) -> ProcessPoolExecutor:
     # forkserver: workers start clean, not forked from a process that may hold threads;
     # the server imports the model once, and every worker forks from it ready to run
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["sim.engine.execute"])
+    ctx.set_forkserver_preload(WORKER_MODULES)
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                               initargs=(plan, os.getpid()))
+                               initargs=(spec, os.getpid()))
 
 
-def _run_pool(plan: Plan, queue: Iterator[Sequence[Task]], retry: Lost, attempts: Mapping[int, int],
-              workers: int, collect: Callable[[pa.Table, pa.Table], None]) -> Lost:
-    """Chunks (the retried ones first, then the queue's) on one pool, until all are
-    done (returns []) or a worker dies (returns the chunks it did not finish)."""
-    pool = _new_pool(plan, workers)
+def _run_pool(spec: RunSpec, chunks: Iterator[Chunk], retry: Lost, workers: int,
+              collect: Callable[[pa.Table, pa.Table], None]) -> Lost:
+    """Chunks (the retried ones first, then the rest) on one pool, until all are done
+    (returns []) or a worker dies (returns the chunks it did not finish)."""
+    pool = _new_pool(spec, workers)
     todo = deque(retry)
-    in_flight: dict[Future, tuple[Sequence[Task], int]] = {}
+    in_flight: dict[Future, tuple[Chunk, int]] = {}
     broken = False
 
     def submit_next() -> bool:
         nonlocal broken
-        item = todo.popleft() if todo else next(((b, 0) for b in queue), None)
+        item = todo.popleft() if todo else next(((c, 0) for c in chunks), None)
         if item is None:
             return False
         try:
-            in_flight[pool.submit(_work, item[0], _attempts_of(item[0], attempts))] = item
+            in_flight[pool.submit(_work, item[0])] = item
         except BrokenProcessPool:  # a worker died since the last look
             todo.appendleft(item)
             broken = True
@@ -277,11 +298,11 @@ def _run_pool(plan: Plan, queue: Iterator[Sequence[Task]], retry: Lost, attempts
             if broken:
                 wait(in_flight)  # a broken pool settles every future at once
                 lost = []
-                for f, (batch, times) in in_flight.items():
+                for f, (chunk, times) in in_flight.items():
                     if f.exception() is None:
                         collect(*f.result())
                     else:
-                        lost.append((batch, times + 1))
+                        lost.append((chunk, times + 1))
                 return lost + list(todo)
             for f in finished:
                 in_flight.pop(f)
@@ -301,11 +322,11 @@ def _kill_workers(pool: ProcessPoolExecutor) -> None:
         process.kill()
 
 
-def _lost_chunk(plan: Plan, batch: Sequence[Task], times: int,
-                attempts: Mapping[int, int]) -> tuple[pa.Table, pa.Table]:
+def _lost_chunk(spec: RunSpec, chunk: Chunk, times: int) -> tuple[pa.Table, pa.Table]:
     """A chunk whose worker died every time it ran, as failed runs."""
     error = (f"WorkerLost: the worker process running this run's chunk died {times} times (killed by a signal, "
              "e.g. the out-of-memory killer); rerun with --retry-failed, with fewer --workers if memory is short")
-    rows = [{**_base_row(plan, t), **{name: float("nan") for name in OUTCOME_NAMES}, "status": "failed",
-             "error": error, "attempt": attempts.get(t.run_id, 1), "wall_time_s": 0.0} for t in batch]
+    rows = [{**_base_row(spec, task, scenario, levers), **{name: float("nan") for name in OUTCOME_NAMES},
+             "status": "failed", "error": error, "attempt": attempt, "wall_time_s": 0.0}
+            for task, scenario, levers, attempt in chunk.tasks(spec)]
     return pa.Table.from_pylist(rows, schema=RUNS_SCHEMA), TIMESERIES_SCHEMA.empty_table()

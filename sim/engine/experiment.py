@@ -45,7 +45,7 @@ from sim.engine import design, settings
 from sim.errors import InputError, did_you_mean, show, unknown_key
 from sim.levers import LEVER_BY_NAME, Lever, lever, resolve
 from sim.names import check_name
-from sim.engine.plan import LeverValues, Plan, Point
+from sim.engine.plan import DesignPoints, Plan
 from sim.run import DEFAULT_SEED, DEFAULT_WEEKS
 from sim.scenario import SCENARIO_DIR, Scenario, load_referenced, read_text, read_toml
 
@@ -64,7 +64,7 @@ class Experiment:
     path: Path
     scenarios: tuple[Scenario, ...]
     design: str
-    rows: tuple[Mapping[str, Any], ...]          # one per design point, before the base is applied
+    rows: design.Rows                            # one per design point, before the base is applied
     varied: tuple[str, ...]
     fixed: Mapping[str, Any] = field(default_factory=dict)
     replicates: int = 1
@@ -85,20 +85,21 @@ class Experiment:
         return self.n_points * self.replicates
 
     def plan(self) -> Plan:
-        """The plan: every base scenario × every design row, ids scenario-major."""
-        points = []
-        for scenario in self.scenarios:
-            bases: dict[Any, dict[str, Any]] = {}  # one resolved base per settlement a row asks for
-            for row in self.rows:
-                settlement = row.get("settlement")
-                if settlement not in bases:
-                    extra = {} if settlement is None else {"settlement": settlement}
-                    bases[settlement] = resolve({**scenario.overrides, **self.fixed, **extra}, str(self.path))
-                points.append(Point(len(points), scenario.name, LeverValues(bases[settlement], row)))
-        return Plan(points=points, replicates=self.replicates, seed=self.seed, weeks=self.weeks,
+        """The plan: every base scenario × every design row, ids scenario-major, generated on demand."""
+        return Plan(points=self.points(), replicates=self.replicates, seed=self.seed, weeks=self.weeks,
                     timeseries_every=self.timeseries_every, common_random_numbers=self.common_random_numbers,
                     meta={"kind": "sweep", "experiment": self.name, "design": self.design,
                           "varied": list(self.varied)})
+
+    def points(self) -> DesignPoints:
+        """The design's points: one resolved base per scenario and settlement a row may ask for."""
+        settlements = (None, *LEVER_BY_NAME["settlement"].choices) if "settlement" in self.rows.names else (None,)
+        bases = []
+        for scenario in self.scenarios:
+            bases.append({x: resolve({**scenario.overrides, **self.fixed, **({} if x is None else {"settlement": x})},
+                                     str(self.path))
+                          for x in settlements})
+        return DesignPoints([s.name for s in self.scenarios], bases, self.rows)
 
     def describe(self) -> dict[str, Any]:
         """What a manifest records about the experiment (its file's text included)."""
@@ -148,7 +149,7 @@ def load_experiment(reference: str | Path) -> Experiment:
     if overlap:
         raise InputError(f"lever '{overlap[0]}' is both fixed under [levers] and varied by the design; "
                          "remove it from one of them", source=source, key=overlap[0])
-    return Experiment(name=name, path=path, scenarios=scenarios, design=kind, rows=tuple(rows),
+    return Experiment(name=name, path=path, scenarios=scenarios, design=kind, rows=rows,
                       varied=tuple(varied), fixed=fixed, replicates=replicates, seed=seed, weeks=weeks,
                       timeseries_every=every, common_random_numbers=crn, description=description,
                       options=options, text=path.read_text(encoding="utf-8", errors="replace"))
@@ -207,7 +208,7 @@ def _fixed(levers: Any, source: str) -> dict[str, Any]:
 
 # ---- the design ---------------------------------------------------------------------------------------
 def _design(data: Mapping[str, Any], path: Path, seed: int,
-            runs_per_row: int) -> tuple[str, dict[str, Any], list[dict], list[str]]:
+            runs_per_row: int) -> tuple[str, dict[str, Any], design.Rows, list[str]]:
     """(kind, options, rows, varied levers) of the [design] and [vary] tables; a
     design's size is checked before its rows are built (runs_per_row: replicates ×
     base scenarios)."""
@@ -236,15 +237,15 @@ def _design(data: Mapping[str, Any], path: Path, seed: int,
                              "remove [vary]", source=source, key="vary")
         rows, options = _list_rows(spec, path)
         settings.check_size(len(rows), runs_per_row, source=source, key="design")
-        varied = list(dict.fromkeys(name for row in rows for name in row))
-        return kind, options, rows, varied
+        listed = design.ListedRows.from_dicts(rows)
+        return kind, options, listed, list(listed.names)
     if not isinstance(vary, dict) or not vary:
         raise InputError(f"a {kind} design needs levers to vary under [vary], e.g. "
                          "admin_burden_share = { low = 0.2, high = 0.7 }", source=source, key="vary")
     if kind == "grid":
         factors = {name: _grid_values(name, value, source) for name, value in vary.items()}
         settings.check_size(math.prod(len(v) for v in factors.values()), runs_per_row, source=source, key="vary")
-        return kind, {}, design.grid(factors), list(factors)
+        return kind, {}, design.GridRows(factors), list(factors)
     n = spec.get("n")
     if n is None:
         raise InputError(f"missing: the number of points, e.g. n = {64 if kind == 'sobol' else 100}",
@@ -256,8 +257,7 @@ def _design(data: Mapping[str, Any], path: Path, seed: int,
         raise InputError(f"got {n}; allowed: a power of two (Sobol' balance holds only for 2^m points), "
                          f"e.g. {below} or {below * 2}", source=source, key="design.n")
     ranges = [_range(name, value, source, kind) for name, value in vary.items()]
-    rows = design.lhs(ranges, n, seed) if kind == "lhs" else design.sobol(ranges, n, seed)
-    return kind, {"n": n}, rows, [r.lever.name for r in ranges]
+    return kind, {"n": n}, design.SampledRows(kind, ranges, n, seed), [r.lever.name for r in ranges]
 
 
 def _grid_values(name: str, value: Any, source: str) -> list[Any]:

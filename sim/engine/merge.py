@@ -1,6 +1,7 @@
 """Consolidating a store's part files: after a sharded sweep, or any long one.
 
-Every chunk of every shard is a part file; a sweep of 100,000 runs leaves thousands.
+Every shard writes its own part files; a sharded sweep, or one resumed many times,
+leaves hundreds or thousands.
 `merge` rewrites them as a few large parts, keeping each run once (its latest
 attempt), and brings the shards' status into the manifest.
 
@@ -10,7 +11,9 @@ land (under a temporary name, renamed) before any part of the group is removed. 
 every instant each run is in the store at least once; a run that is briefly in
 both a part and its merged copy has identical rows in both, and every reader
 (`read_runs`, `read_timeseries`, a later merge) keeps one. Memory holds one input
-part at a time plus four numbers per run.
+part and one row group (ROW_GROUP rows) at a time, plus four numbers per run.
+Merged parts have row groups of ROW_GROUP rows, so readers that select columns or
+filter rows skip most of a part's bytes.
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ from sim.engine.store import (MANIFEST, MERGE_LOCK, PART, RUNS, SHARDS, TIMESERI
                               read_manifest, read_part, remove_dead_temporaries, rows_in_part, write_json,
                               write_new)
 
-PART_ROWS = 100_000      # runs per merged part
+PART_ROWS = 262_144      # runs per merged part: four row groups
+ROW_GROUP = 65_536       # rows per Parquet row group of a merged part (the last may be shorter)
 ORPHAN_AGE_S = 60        # a shard's timeseries part this old without its runs part is a crash's leftover
 LOCK = MERGE_LOCK
 
@@ -107,19 +111,22 @@ def _merge(path: Path, manifest: dict[str, Any], part_rows: int) -> MergeReport:
 
 
 def _winners(runs_dir: Path, names: list[str]) -> pd.DataFrame:
-    """For each run, the part (index into names) and row holding its latest attempt.
+    """For each run, the part (index into names) and row holding its latest attempt,
+    and whether it is ok: numeric columns only (about 33 bytes a run).
 
     Between equal attempts (a part and its merged copy) the later name wins; rows
     are equal, and timeseries are taken from the same part as the runs row.
     """
     frames = []
     for i, name in enumerate(names):
-        t = read_part(runs_dir / name, columns=["run_id", "attempt", "status"]).to_pandas()
-        t["part"], t["row"] = i, np.arange(len(t))
-        frames.append(t)
+        t = read_part(runs_dir / name, columns=["run_id", "attempt", "status"])
+        frames.append(pd.DataFrame({"run_id": t["run_id"].to_numpy(), "attempt": t["attempt"].to_numpy(),
+                                    "ok": pc.equal(t["status"], "ok").to_numpy(zero_copy_only=False),
+                                    "part": np.full(t.num_rows, i, np.int64),
+                                    "row": np.arange(t.num_rows, dtype=np.int64)}))
     if not frames:
         return pd.DataFrame({"run_id": pd.Series([], dtype="int64"), "attempt": pd.Series([], dtype="int64"),
-                             "status": pd.Series([], dtype=object), "part": pd.Series([], dtype="int64"),
+                             "ok": pd.Series([], dtype=bool), "part": pd.Series([], dtype="int64"),
                              "row": pd.Series([], dtype="int64")})
     df = pd.concat(frames, ignore_index=True)
     return df.sort_values(["run_id", "attempt", "part"], kind="stable").drop_duplicates("run_id", keep="last")
@@ -151,22 +158,56 @@ def _write_group(directory: Path, new: str, group: list[str], kept: dict[str, pd
         return True
 
     def write(tmp: Path) -> None:
-        writer = None
-        try:
+        with RowGroupWriter(tmp) as writer:
             for name, mine in sources:
                 table = pq.read_table(directory / name)
                 if directory.name == RUNS:
                     table = table.take(pa.array(np.sort(mine["row"].to_numpy())))
                 else:
                     table = table.filter(pc.is_in(table["run_id"], value_set=pa.array(mine["run_id"].to_numpy())))
-                if writer is None:
-                    writer = pq.ParquetWriter(tmp, table.schema)
-                writer.write_table(table.cast(writer.schema))
-        finally:
-            if writer is not None:
-                writer.close()
+                writer.write(table)
 
     return write_new(directory / new, write)
+
+
+class RowGroupWriter:
+    """A Parquet file written in row groups of `rows` rows, from tables of any size:
+    holds at most one row group's worth of rows before writing it."""
+
+    def __init__(self, path: Path, rows: int = ROW_GROUP) -> None:
+        self.path, self.rows = path, rows
+        self._writer: pq.ParquetWriter | None = None
+        self._held: list[pa.Table] = []
+        self._n = 0
+
+    def write(self, table: pa.Table) -> None:
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, table.schema)
+        self._held.append(table.cast(self._writer.schema))
+        self._n += table.num_rows
+        if self._n >= self.rows:
+            self._flush(final=False)
+
+    def _flush(self, final: bool) -> None:
+        if not self._n or self._writer is None:
+            return
+        held = pa.concat_tables(self._held)
+        full = held.num_rows if final else held.num_rows - held.num_rows % self.rows
+        if full:
+            self._writer.write_table(held.slice(0, full), row_group_size=self.rows)
+        rest = held.slice(full)
+        self._held, self._n = ([rest] if rest.num_rows else []), rest.num_rows
+
+    def __enter__(self) -> RowGroupWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if exc[0] is None:
+                self._flush(final=True)
+        finally:
+            if self._writer is not None:
+                self._writer.close()
 
 
 @contextmanager
@@ -207,9 +248,8 @@ def _report(path: Path, manifest: dict[str, Any], parts_before: int, dropped: in
     ts_rows = sum(rows_in_part(path / TIMESERIES / n) for n in part_names(path / TIMESERIES))
     expected = int(manifest.get("n_runs", len(winners)))
     shards = int(manifest.get("shards", 1))
-    present = set(winners["run_id"].astype(int).tolist())
-    missing_ids = [r for r in range(expected) if r not in present]
-    missing_shards = sorted({r % shards for r in missing_ids}) if shards > 1 else []
+    missing_ids = np.setdiff1d(np.arange(expected, dtype=np.int64), winners["run_id"].to_numpy())
+    missing_shards = np.unique(missing_ids % shards).tolist() if shards > 1 else []
     status = []
     shard_dir = path / SHARDS
     if shard_dir.is_dir():
@@ -218,7 +258,7 @@ def _report(path: Path, manifest: dict[str, Any], parts_before: int, dropped: in
                 status.append(json.loads(f.read_text()))
             except (OSError, json.JSONDecodeError):
                 continue
-    ok = int((winners["status"] == "ok").sum())
+    ok = int(winners["ok"].sum())
     return MergeReport(parts_before=parts_before, parts_after=len(names), runs=len(winners), ok=ok,
                        failed=len(winners) - ok, expected=expected, dropped_rows=dropped,
                        timeseries_rows=ts_rows, missing_shards=[f"{i}/{shards}" for i in missing_shards],

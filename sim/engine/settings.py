@@ -9,10 +9,12 @@ says all of that. Nothing deeper in the engine re-checks.
 The upper limits come from what one store and one coordinating process can hold,
 not from taste; the README's section "Limits" repeats them:
 
-- points: the plan holds every design point in the coordinating process (a full
-  lever set for sensitivity designs, about 6 KB each), so 10^6 points take a few GB;
-- runs: a store keeps ~0.5 KB of Parquet per run, and resuming reads three numbers
-  per run, so 10^7 runs are ~5 GB on disk and under 1 GB to resume;
+- points: a design is kept as its description and its points generated a chunk at a
+  time, but a list design (and a sensitivity design's sample matrix) is held whole,
+  and design.parquet has a row per point: 10^7 points;
+- runs: the coordinator keeps 8 bytes per pending run and 17 per stored run while
+  resuming, and a store ~0.5 KB of Parquet per run: 10^8 runs are ~2 GB to resume
+  and ~50 GB on disk;
 - weeks: 10,000 weeks (192 years) is far beyond the policy's horizon; a run's time
   grows linearly with weeks;
 - replicates: 10,000 per point (the t-interval of a mean has long stopped shrinking);
@@ -52,8 +54,8 @@ LIMITS: dict[str, Limit] = {
     "seed": Limit(0, 2**63 - 1, "a 64-bit integer, as TOML and the store hold it"),
     "workers": Limit(1, 1_024, "worker processes beyond this only cost memory and file descriptors"),
     "chunk_size": Limit(1, 100_000, "a chunk is one part file, held in memory until written"),
-    "points": Limit(1, 1_000_000, "the plan holds every design point in memory"),
-    "runs": Limit(1, 10_000_000, "a store of this many runs is ~5 GB; resuming reads every run's status"),
+    "points": Limit(1, 10_000_000, "design.parquet has a row per point, and list designs are held whole"),
+    "runs": Limit(1, 100_000_000, "resuming holds 17 bytes per run (~2 GB), the store ~0.5 KB per run"),
 }
 
 

@@ -9,11 +9,12 @@
 `pandas.read_parquet(DIR / "runs.parquet")` reads every part at once. Every file is
 written under a hidden temporary name (which Parquet readers skip) and renamed into
 place, so a crash never leaves a half-written part: a run either has its row or it
-does not, and `--resume` runs exactly the missing ones. The timeseries part of a
-chunk is written before its runs part, under the same name; a timeseries part
+does not, and `--resume` runs exactly the missing ones. A part holds one or more
+finished chunks (`PartWriter`: one per chunk for small sweeps, a few hundred parts for
+large ones). Its timeseries part is written before its runs part, under the same name; a timeseries part
 without its runs part is an orphan from a crash and is removed on resume.
 
-Part names say who wrote them: `part-sNNN-MMMMMM` is chunk MMMMMM of shard NNN
+Part names say who wrote them: `part-sNNN-MMMMMM` is part MMMMMM of shard NNN
 (an unsharded sweep is shard 0), `part-mGGGGGG-KKKKKK` is part KKKKKK of merge
 GGGGGG (`sim.engine.merge`). Names are claimed with an exclusive link, so no two writers
 (shards of one job array, a stray second process) can ever replace each other's
@@ -33,19 +34,20 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from sim.errors import InputError
-from sim.levers import LEVERS
+from sim.errors import InputError, unknown_key
 from sim.outcomes import OUTCOME_NAMES
-from sim.engine.plan import LeverValues, Plan
+from sim.engine.plan import DESIGN_SCHEMA, LEVER_FIELDS, Plan
 
 MANIFEST = "manifest.json"
 DESIGN = "design.parquet"
@@ -57,9 +59,12 @@ PART = re.compile(r"^part-([sm])(\d+)-(\d+)\.parquet$")
 LAYOUT = {RUNS, TIMESERIES, DESIGN, SHARDS}
 # beyond this many points the manifest names design.parquet instead of listing them
 MANIFEST_MAX_POINTS = 1000
+# a part is written when its gathered chunks reach this size, or hold this much work
+PART_BYTES = 32 * 2**20
+DESIGN_BACKGROUND_POINTS = 65536  # larger designs are written while the first runs start
+DESIGN_ROW_GROUP = 16384  # points per row group of design.parquet (memory: about 20 MB a group)
+FLUSH_S = 30.0
 
-_ARROW = {"float": pa.float64(), "int": pa.int64(), "bool": pa.bool_(), "choice": pa.string()}
-LEVER_FIELDS = [pa.field(l.name, _ARROW[l.type]) for l in LEVERS]
 OUTCOME_FIELDS = [pa.field(name, pa.float64()) for name in OUTCOME_NAMES]
 RUNS_SCHEMA = pa.schema(
     [pa.field("run_id", pa.int64()), pa.field("point_id", pa.int64()), pa.field("scenario", pa.string()),
@@ -68,7 +73,6 @@ RUNS_SCHEMA = pa.schema(
     + [pa.field("status", pa.string()), pa.field("error", pa.string()),
        pa.field("attempt", pa.int64()), pa.field("wall_time_s", pa.float64())])
 TIMESERIES_SCHEMA = pa.schema([pa.field("run_id", pa.int64()), pa.field("week", pa.int64())] + OUTCOME_FIELDS)
-DESIGN_SCHEMA = pa.schema([pa.field("point_id", pa.int64()), pa.field("scenario", pa.string())] + LEVER_FIELDS)
 
 
 # ---- atomic files ----------------------------------------------------------------------------------
@@ -266,6 +270,15 @@ def merge_running(path: Path) -> bool:
     return lock.exists() and not _stale(lock)
 
 
+@dataclass(frozen=True)
+class Finished:
+    """The runs a store holds, one entry per run (its latest attempt), by run id."""
+
+    run_id: np.ndarray
+    ok: np.ndarray
+    attempt: np.ndarray
+
+
 class Store:
     """A results directory being written (or resumed) by one process, for one shard."""
 
@@ -277,6 +290,8 @@ class Store:
         self.ts_dir = self.path / TIMESERIES
         self._lock: Lock | None = None
         self._seq = self._last_seq() + 1
+        self._design: threading.Thread | None = None
+        self._design_error: BaseException | None = None
 
     def _take_lock(self) -> Store:
         """One writer per shard: a second `--resume` of the same runs is refused
@@ -340,7 +355,7 @@ class Store:
         # only the manifest's creator writes the design (a joiner has checked the plan first)
         store = cls(path, shard, shards)._take_lock()
         try:
-            write_table(path / DESIGN, design_table(plan))
+            store._write_design(plan)
         except BaseException:
             store.close()
             raise
@@ -363,13 +378,40 @@ class Store:
         store = cls(path, shard, shards)._take_lock()  # before touching anything of this shard
         try:
             if not (path / DESIGN).is_file():  # its creator died before writing it
-                write_table(path / DESIGN, design_table(plan))
+                store._write_design(plan)
             store.remove_orphans()
             remove_dead_temporaries(path, merges=not merge_running(path))
         except BaseException:
             store.close()
             raise
         return store
+
+    def _write_design(self, plan: Plan) -> None:
+        """design.parquet: at once for a small plan; for a large one (seconds of Parquet
+        encoding) in a thread, while the first runs start. A store whose writer died
+        before it landed gets it on --resume; `finish` waits for it."""
+        if len(plan.points) <= DESIGN_BACKGROUND_POINTS:
+            write_design(self.path / DESIGN, plan)
+            return
+
+        def write() -> None:
+            try:
+                write_design(self.path / DESIGN, plan)
+            except BaseException as e:  # noqa: BLE001 - raised again by wait_design
+                self._design_error = e
+
+        # not a daemon: on Ctrl-C the interpreter waits the few seconds it needs to land
+        self._design = threading.Thread(target=write, name="govsim-design")
+        self._design.start()
+
+    def wait_design(self) -> None:
+        """Wait for design.parquet to land; raise what stopped it, if anything did."""
+        if self._design is not None:
+            self._design.join()
+            self._design = None
+        if self._design_error is not None:
+            error, self._design_error = self._design_error, None
+            raise error
 
     def _last_seq(self) -> int:
         mine = [int(m.group(3)) for name in part_names(self.runs_dir) + part_names(self.ts_dir)
@@ -389,14 +431,25 @@ class Store:
                 f.unlink(missing_ok=True)
 
     # ---- what is done -----------------------------------------------------------------
-    def finished(self) -> pd.DataFrame:
-        """run_id, status and attempt of every run recorded so far (latest attempt)."""
-        columns = ["run_id", "status", "attempt"]
-        names = part_names(self.runs_dir)
-        df = _read_parts(self.runs_dir, names, columns) if names else pd.DataFrame()
-        if df.empty:
-            return RUNS_SCHEMA.empty_table().select(columns).to_pandas()
-        return latest_attempts(df)
+    def finished(self) -> Finished:
+        """Every run recorded so far (its latest attempt): ids, whether ok, attempt — as
+        arrays, about 17 bytes a run, so a store of a million runs resumes in 20 MB."""
+        tables = []
+        for name in part_names(self.runs_dir):
+            try:
+                tables.append(read_part(self.runs_dir / name, columns=["run_id", "status", "attempt"]))
+            except FileNotFoundError:  # merged away since the listing: its rows are in a newer part
+                continue
+        if not tables:
+            return Finished(np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0, np.int64))
+        t = pa.concat_tables(tables)
+        run_id = t["run_id"].to_numpy()
+        attempt = t["attempt"].to_numpy()
+        ok = pc.equal(t["status"], "ok").to_numpy(zero_copy_only=False)
+        order = np.lexsort((attempt, run_id))  # by run, then attempt: the last of each run wins
+        run_id, attempt, ok = run_id[order], attempt[order], ok[order]
+        last = np.append(run_id[1:] != run_id[:-1], True)
+        return Finished(run_id[last], ok[last], attempt[last])
 
     # ---- writing ----------------------------------------------------------------------
     def write(self, runs: pa.Table, timeseries: pa.Table | None) -> str:
@@ -418,6 +471,10 @@ class Store:
             if has_series:  # another writer took this runs name in between: give it back
                 (self.ts_dir / name).unlink(missing_ok=True)
 
+    def parts(self, runs_per_part: int = 1) -> PartWriter:
+        """A writer that gathers finished chunks into parts of about runs_per_part runs."""
+        return PartWriter(self, runs_per_part)
+
     def finish(self, status: str = "complete", **extra: Any) -> None:
         """Record how the execution ended: in the manifest, or (a shard of several) in
         the shard's own status file, so that shards never rewrite one file at once;
@@ -430,10 +487,11 @@ class Store:
     def failed(self) -> int:
         """How many of this shard's runs are recorded as failed (their latest attempt)."""
         done = self.finished()
-        mine = done[done["run_id"] % self.shards == self.shard] if self.shards > 1 else done
-        return int((mine["status"] != "ok").sum())
+        mine = done.run_id % self.shards == self.shard
+        return int((~done.ok[mine]).sum())
 
     def _finish(self, status: str, **extra: Any) -> None:
+        self.wait_design()
         if self.shards > 1:
             shard_dir = self.path / SHARDS
             shard_dir.mkdir(exist_ok=True)
@@ -444,6 +502,51 @@ class Store:
         manifest = read_manifest(self.path)
         manifest.update(status=status, **extra)
         write_json(self.path / MANIFEST, manifest)
+
+
+class PartWriter:
+    """Finished chunks gathered into fewer, larger parts: a part is written once it holds
+    `runs_per_part` runs, PART_BYTES of tables, or FLUSH_S seconds of work, and at
+    close. A sweep of a million runs thus leaves hundreds of parts, not tens of
+    thousands; a crash loses at most what is gathered (under FLUSH_S seconds of work),
+    which --resume reruns. Use as a context manager: the gathered runs are written on
+    the way out, an error's way included.
+    """
+
+    def __init__(self, store: Store, runs_per_part: int = 1) -> None:
+        self.store = store
+        self.runs_per_part = max(1, runs_per_part)
+        self._runs: list[pa.Table] = []
+        self._series: list[pa.Table] = []
+        self._rows = self._bytes = 0
+        self._since = 0.0
+
+    def add(self, runs: pa.Table, timeseries: pa.Table | None) -> None:
+        if not self._runs:
+            self._since = time.monotonic()
+        self._runs.append(runs)
+        self._rows += runs.num_rows
+        self._bytes += runs.nbytes
+        if timeseries is not None and timeseries.num_rows:
+            self._series.append(timeseries)
+            self._bytes += timeseries.nbytes
+        if (self._rows >= self.runs_per_part or self._bytes >= PART_BYTES
+                or time.monotonic() - self._since >= FLUSH_S):
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._runs:
+            return
+        runs = pa.concat_tables(self._runs)
+        series = pa.concat_tables(self._series) if self._series else None
+        self._runs, self._series, self._rows, self._bytes = [], [], 0, 0
+        self.store.write(runs, series)
+
+    def __enter__(self) -> PartWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.flush()
 
 
 def _only_layout(path: Path, entries: list[Path]) -> bool:
@@ -490,12 +593,17 @@ def _short(value: Any) -> str:
 
 
 def design_table(plan: Plan) -> pa.Table:
-    """One row per point, built column by column (a design can have many points)."""
-    levers = [p.levers.to_dict() if isinstance(p.levers, LeverValues) else p.levers for p in plan.points]
-    columns = {"point_id": [p.point_id for p in plan.points], "scenario": [p.scenario for p in plan.points]}
-    for f in LEVER_FIELDS:
-        columns[f.name] = [values[f.name] for values in levers]
-    return pa.Table.from_pydict(columns, schema=DESIGN_SCHEMA)
+    """One row per point (for small plans and tests; stores stream it, see write_design)."""
+    return pa.concat_tables(plan.design_blocks())
+
+
+def write_design(path: Path, plan: Plan) -> None:
+    """design.parquet, a block of points at a time (one row group each)."""
+    def write(tmp: Path) -> None:
+        with pq.ParquetWriter(tmp, DESIGN_SCHEMA) as writer:
+            for block in plan.design_blocks(DESIGN_ROW_GROUP):
+                writer.write_table(block)
+    write_atomic(path, write)
 
 
 def read_manifest(path: Path | str) -> dict[str, Any]:
@@ -549,10 +657,10 @@ def rows_in_part(path: Path) -> int:
         raise bad_part(path, "is not a readable Parquet file (empty, truncated or foreign)") from None
 
 
-def read_part(path: Path, columns: list[str] | None = None) -> pa.Table:
+def read_part(path: Path, columns: list[str] | None = None, filters: Any = None) -> pa.Table:
     """One part file, or an InputError naming it if it is empty, truncated or foreign."""
     try:
-        table = pq.read_table(path, columns=columns)
+        table = pq.read_table(path, columns=columns, filters=filters)
     except FileNotFoundError:
         raise
     except (pa.ArrowException, OSError):
@@ -572,18 +680,17 @@ def check_parts(path: Path) -> None:
                 continue
 
 
-def _read_parts(directory: Path, names: list[str], columns: list[str] | None = None) -> pd.DataFrame:
+def _read_parts(directory: Path, names: list[str], columns: list[str] | None = None,
+                filters: Any = None) -> pa.Table | None:
     # the listed files only: a part that a merge removes after the listing is
     # skipped (its rows are in the merge's new part, listed too or next time)
     tables = []
     for name in names:
         try:
-            tables.append(read_part(directory / name, columns=columns))
+            tables.append(read_part(directory / name, columns=columns, filters=filters))
         except FileNotFoundError:
             continue
-    if not tables:
-        return pd.DataFrame()
-    return pa.concat_tables(tables, promote_options="default").to_pandas()
+    return pa.concat_tables(tables, promote_options="default") if tables else None
 
 
 def latest_attempts(runs: pd.DataFrame) -> pd.DataFrame:
@@ -591,25 +698,64 @@ def latest_attempts(runs: pd.DataFrame) -> pd.DataFrame:
     return runs.sort_values(["run_id", "attempt"], kind="stable").drop_duplicates("run_id", keep="last")
 
 
-def read_runs(path: Path | str) -> pd.DataFrame:
-    """Every run of a store, once each (its latest attempt), in run_id order."""
+def _latest(table: pa.Table) -> pa.Table:
+    """latest_attempts on an Arrow table, in run_id order, without a pandas copy."""
+    run_id, attempt = table["run_id"].to_numpy(), table["attempt"].to_numpy()
+    order = np.lexsort((np.arange(len(run_id)), attempt, run_id))
+    ordered = run_id[order]
+    last = order[np.append(ordered[1:] != ordered[:-1], True)] if len(order) else order
+    return table.take(pa.array(last))
+
+
+# the columns every read of the runs table includes: a run's identity and status
+KEY_COLUMNS = ("run_id", "point_id", "scenario", "replicate", "status", "attempt")
+
+
+def run_columns(columns: Sequence[str] | None, source: str) -> list[str] | None:
+    """The runs table's columns to read for `columns` (None: all), keys first; an
+    unknown name is an InputError naming the closest one."""
+    if columns is None:
+        return None
+    if isinstance(columns, str):
+        columns = [columns]
+    known = RUNS_SCHEMA.names
+    for c in columns:
+        if c not in known:
+            raise unknown_key(str(c), known, source=source, what="column")
+    return list(dict.fromkeys([*KEY_COLUMNS, *columns]))
+
+
+def read_runs(path: Path | str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every run of a store, once each (its latest attempt), in run_id order.
+
+    `columns`: read only these (and KEY_COLUMNS) from the Parquet parts, so that the
+    outcomes of a million runs load in seconds and tens of megabytes.
+    """
     d = Path(path) / RUNS
-    names = part_names(d)
-    df = _read_parts(d, names) if names else pd.DataFrame()
-    if df.empty:
-        return RUNS_SCHEMA.empty_table().to_pandas()
-    return latest_attempts(df).reset_index(drop=True)
+    wanted = run_columns(columns, str(path))
+    table = _read_parts(d, part_names(d), wanted)
+    if table is None or not table.num_rows:
+        empty = RUNS_SCHEMA.empty_table()
+        return (empty.select(wanted) if wanted else empty).to_pandas()
+    return _latest(table).to_pandas()
 
 
-def read_timeseries(path: Path | str, run_ids: np.ndarray | None = None) -> pd.DataFrame:
-    """Time series of a store's runs (of run_ids, when given), in (run_id, week) order."""
+def read_timeseries(path: Path | str, run_ids: np.ndarray | None = None,
+                    columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Time series of a store's runs (of run_ids, when given; only `columns` of the
+    outcomes, when given), in (run_id, week) order."""
     d = Path(path) / TIMESERIES
-    names = part_names(d)
-    df = _read_parts(d, names) if names else pd.DataFrame()
-    if df.empty:
-        return TIMESERIES_SCHEMA.empty_table().to_pandas()
-    if run_ids is not None:
-        df = df[df["run_id"].isin(run_ids)]
+    if columns is not None:
+        for c in columns:
+            if c not in TIMESERIES_SCHEMA.names:
+                raise unknown_key(str(c), TIMESERIES_SCHEMA.names, source=str(path), what="column")
+    wanted = None if columns is None else list(dict.fromkeys(["run_id", "week", *columns]))
+    filters = None if run_ids is None else [("run_id", "in", [int(r) for r in np.asarray(run_ids).tolist()])]
+    table = _read_parts(d, part_names(d), wanted, filters)
+    if table is None or not table.num_rows:
+        empty = TIMESERIES_SCHEMA.empty_table()
+        return (empty.select(wanted) if wanted else empty).to_pandas()
+    df = table.to_pandas()
     # a part and its merged copy (an interrupted merge) hold the same rows: keep one
     df = df.drop_duplicates(["run_id", "week"], keep="last")
     return df.sort_values(["run_id", "week"], kind="stable").reset_index(drop=True)

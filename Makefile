@@ -2,8 +2,10 @@
 # Python >= 3.12 (found by bin/find-python) and install what they need.
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# extra pytest arguments, e.g. `make test PYTEST_ARGS=--browser` (what .ci/run does)
+PYTEST_ARGS ?=
 
-.PHONY: study test venv clean-venv
+.PHONY: study test venv clean-venv screenshot
 
 $(VENV)/.installed-%: pyproject.toml
 	@test -x $(PY) || "$$(bin/find-python)" -m venv $(VENV)
@@ -14,8 +16,13 @@ $(VENV)/.installed-%: pyproject.toml
 study: $(VENV)/.installed-cluster
 	$(VENV)/bin/govsim run
 
-test: $(VENV)/.installed-dev,cluster
-	$(PY) -m pytest -q
+# the page's tests need the viz extra (the browser test itself runs with --browser)
+test: $(VENV)/.installed-dev,cluster,viz
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# the README's screenshot of the page (needs Chromium: apt-get install chromium)
+screenshot: $(VENV)/.installed-dev,cluster,viz
+	$(PY) bin/page-screenshot
 
 clean-venv:
 	rm -rf $(VENV)

@@ -26,12 +26,14 @@ from sim.engine.store import RUNS, TIMESERIES, read_manifest, read_runs, read_ti
 
 @dataclass
 class Results:
-    """A store's runs (one row per run), time series (one row per run and week) and manifest."""
+    """A store's runs (one row per run), time series (one row per run and week), manifest,
+    and (where `govsim run --agents` wrote them) agents."""
 
     path: Path
     runs: pd.DataFrame
     manifest: dict[str, Any]
     _timeseries: pd.DataFrame | None = field(default=None, repr=False)
+    _agents: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def timeseries(self) -> pd.DataFrame:
@@ -47,6 +49,15 @@ class Results:
         if table not in ("runs", "timeseries"):
             raise InputError(f"unknown table '{table}'; allowed: runs, timeseries", source=str(self.path))
         return ds.dataset(self.path / (RUNS if table == "runs" else TIMESERIES), format="parquet")
+
+    @property
+    def agents(self) -> pd.DataFrame:
+        """agents.parquet (`govsim run --agents`): households and organisations by run
+        and week, read on first use."""
+        if self._agents is None:
+            from analysis.agents import read_agents
+            self._agents = read_agents(self.path)
+        return self._agents
 
     @property
     def ok(self) -> pd.DataFrame:

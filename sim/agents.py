@@ -85,10 +85,12 @@ class Resident(mesa.Agent):
 
     @staticmethod
     def take_part_in_activities(m: GovernanceModel) -> None:
-        """Monthly: households join activities that volunteers run in community space."""
-        p = (m.activity_intensity * m.facility_adequacy * m.s.activity_rate_month) * m.access
+        """Monthly: households join activities that volunteers run, in the service
+        space where a facility is within reach, in the open elsewhere (m.venue)."""
+        p = (m.activity_intensity * m.s.activity_rate_month) * m.venue * m.access
         joined = (m.rng.random(m.n_households) < p * m.propensity).nonzero()[0]
-        Resident.took_part(m, joined, trust_gain=0.25 * m.s.deliberation_trust_gain)
+        m.last_activity[joined] = m.week
+        Resident.took_part(m, joined, trust_gain=m.s.activity_trust_gain)
 
     @staticmethod
     def took_part(m: GovernanceModel, who: np.ndarray, trust_gain: float) -> None:
@@ -100,8 +102,8 @@ class Resident(mesa.Agent):
     @staticmethod
     def pay_fees(m: GovernanceModel) -> None:
         """Monthly: owners in managed compounds pay the property fee, or withhold it when
-        unhappy (logistic in their view of the service: half their own satisfaction, half
-        the service quality); landlords of rented homes, who do not live there, pay as
+        unhappy (logistic in their view of the service: partly their own satisfaction,
+        the rest the service quality); landlords of rented homes, who do not live there, pay as
         the service quality alone warrants."""
         if not m.firms:
             m.comp_collection[:] = 0.0
@@ -110,7 +112,7 @@ class Resident(mesa.Agent):
         # paid where u (1 + e^-x) < 1
         k, quality = m.s.fee_sensitivity, m.to_households(m.comp_quality)
         x = m.satisfaction - quality
-        x *= m.owner_half
+        x *= m.owner_satisfaction_weight
         x += quality
         x -= m.s.fee_threshold
         x *= -k
@@ -142,25 +144,36 @@ class Resident(mesa.Agent):
         share = np.bincount(comps, weights=genuine, minlength=m.n_compounds)[heard] / closed[heard]
         hh.clear()
         genuine.clear()
-        r = m.comp_responsiveness
-        r[heard] += m.responsiveness_rate * (share - r[heard])
+        # an exponentially weighted mean of the monthly shares, normalised by the weight
+        # heard so far: the first closures replace the neutral start entirely
+        weight = m.comp_record_weight
+        weight[heard] += m.responsiveness_rate * (1.0 - weight[heard])
+        record = m.comp_responsiveness
+        record[heard] += (m.responsiveness_rate / weight[heard]) * (share - record[heard])
 
     @staticmethod
     def update_views(m: GovernanceModel) -> None:
         """Monthly: views follow what happened to their compound's public matters, drift
-        towards what the living environment and a household's base trust warrant, and
-        are pulled towards the compound's mean: what neighbours say.
+        towards what the living environment, the services a household used and its
+        offset warrant (satisfaction), and towards what its disposition and the
+        compound's record warrant (trust), and are pulled towards the compound's mean:
+        what neighbours say.
 
         Satisfaction and trust move together as the rows of m.views. All three steps
         are linear in the view, with coefficients per compound and a term per household
         (the compound means after the first two follow from the means before), so they
         are composed and applied to every household at once."""
         Resident.hear_how_cases_end(m)
-        # what the environment warrants: property service, community facilities as far
-        # as the household is included in their use (in m.view_target_household), and
-        # how problems around it end
-        w = m.satisfaction_weights
-        env = w[0] + w[1] * m.comp_quality + w[3] * m.comp_responsiveness
+        # what the environment warrants: property service and how problems around the
+        # compound end; per household (below): the community's services for those who
+        # joined its activities in the last year (service space acts through this use;
+        # the desk's acts through the cases it settles), and the household's own offset
+        weights = m.satisfaction_weights
+        env = weights[0] + weights[1] * m.comp_quality + weights[3] * m.comp_responsiveness
+        used = m.last_activity > m.week - WEEKS_PER_YEAR
+        target = m.view_target_household.copy()
+        target[0] += (m.view_rate * weights[2]) * used
+        target_compound = m.compound_sum(target) / m.comp_size
         # public matters: v += up (1 - v) - down v; then the drift: v += rate (target - v);
         # composed: v -> v scale + shift + target, with scale = (1 - up - down)(1 - rate),
         # shift = up (1 - rate) (+ rate env for satisfaction) per compound
@@ -172,22 +185,24 @@ class Resident(mesa.Agent):
         scale *= m.view_keep
         np.multiply(up, m.view_keep, out=shift)
         shift[0] += m.view_rate * env
+        shift[1] += (m.trust_rate * m.s.trust_weight_performance) * m.comp_responsiveness
         m.comp_public[:] = 0.0
-        # the neighbours' pull, v -> (1 - k) v + k mean, towards the compound means after
+        # the neighbours' pull, v -> (1 - pull) v + pull mean, towards the compound means after
         # that (scale mean + shift + mean target), folded into the same coefficients
-        v, k = m.views, m.neighbour_rate
-        mean = m.compound_sum(v) / m.comp_size
+        views, pull = m.views, m.neighbour_rate
+        mean = m.compound_sum(views) / m.comp_size
         mean *= scale
         mean += shift
-        mean += m.view_target_compound
-        coef *= 1.0 - k
-        shift += k * mean
+        mean += target_compound
+        coef *= 1.0 - pull
+        shift += pull * mean
         coef = m.to_households(coef)
-        v *= coef[:2]
-        v += coef[2:]
-        v += m.view_target_pulled
+        views *= coef[:2]
+        views += coef[2:]
+        target *= 1.0 - pull
+        views += target
         m.comp_trust = mean[1]
-        np.clip(v, 0.0, 1.0, out=v)
+        np.clip(views, 0.0, 1.0, out=views)
         m.note_satisfaction_change()
         m.propensity *= 1.0 - m.trust_rate
         m.propensity += m.trust_rate * m.base_propensity
@@ -274,7 +289,8 @@ class PartyOrganisation(mesa.Agent):
         satisfaction put more of the budget into services residents feel; the rest of
         the budget goes to running costs the model does not represent."""
         m, s = self.model, self.model.s
-        self.service_budget_share = 0.3 + 0.3 * s.satisfaction_weight_in_assessment
+        self.service_budget_share = s.service_budget_share_base + \
+            s.service_budget_share_assessment * s.satisfaction_weight_in_assessment
         yearly = s.budget_per_household * m.n_households
         sos = m.agents_by_type.get(SocialOrganisation, ())
         service_hours = yearly * self.service_budget_share / WEEKS_PER_YEAR / s.so_cost_per_hour
@@ -283,18 +299,18 @@ class PartyOrganisation(mesa.Agent):
             m.purchased_desk_hours = 0.0
         else:  # no organisation to buy from: the community hires service staff itself
             m.purchased_desk_hours = service_hours
-        self.mobilise_volunteers(yearly * 0.1 / WEEKS_PER_YEAR / s.so_cost_per_hour)
+        self.mobilise_volunteers(yearly * s.activity_budget_share / WEEKS_PER_YEAR / s.so_cost_per_hour)
 
     def mobilise_volunteers(self, activity_budget_hours: float) -> None:
         """Registered party volunteers (双报到) split their time between keeping an eye
         on their neighbours (informal discovery) and running activities."""
         m, s = self.model, self.model.s
         hours = self.volunteers * s.volunteer_hours_week
-        patrol_visits = 0.5 * hours / s.visit_hours * s.volunteer_visit_efficiency
+        running = s.volunteer_activity_share
+        patrol_visits = (1.0 - running) * hours / s.visit_hours * s.volunteer_visit_efficiency
         m.volunteer_visits_per_household = patrol_visits / m.n_households
-        # full provision: 2 activity hours a week per 100 households
-        activity_hours = 0.5 * hours + activity_budget_hours
-        m.activity_intensity = min(1.0, activity_hours / (2.0 * m.n_households / 100))
+        activity_hours = running * hours + activity_budget_hours
+        m.activity_intensity = min(1.0, activity_hours / (s.activity_hours_full_provision * m.n_households / 100))
 
     # ---- planning -------------------------------------------------------------------------
     def plan_month(self) -> None:
@@ -306,7 +322,7 @@ class PartyOrganisation(mesa.Agent):
         skill = m.skill_factor(self.staff_skill)
         slots.hold[slots.desk] = slots.hold[slots.committee] = m.settlement_hold(self.staff_skill)
         slots.hold[slots.mediation] = m.mediation_agreement_hold(self.mediator_skill)
-        slots.hours[slots.desk] = (s.desk_time_share * free + m.purchased_desk_hours) * m.facility_adequacy_desk
+        slots.hours[slots.desk] = (s.desk_time_share * free + m.purchased_desk_hours) * m.desk_space_factor
         slots.case_hours[slots.desk] = s.desk_case_hours
         slots.prob[slots.desk] = s.desk_service_prob * skill
         slots.hours[slots.committee] = s.committee_time_share * free
@@ -457,16 +473,16 @@ class PartyOrganisation(mesa.Agent):
 
     # ---- meetings -------------------------------------------------------------------------------
     def convene_deliberation(self) -> None:
-        """Residents of the compounds with matters on the agenda are invited; attendance
-        makes the outcome legitimate, and attending builds trust and the habit."""
-        m, s, cb, sl = self.model, self.model.s, self.model.cases, self.model.slots
-        items = (cb.slot == sl.deliberation).nonzero()[0]
-        if not len(items):
-            return
-        on_agenda = np.zeros(m.n_compounds, bool)
-        on_agenda[m.hh_comp[cb.hh[items]]] = True
-        p = m.propensity * (0.5 + 0.5 * m.trust) * m.access * m.facility_adequacy
-        came = (on_agenda[m.hh_comp] & (m.rng.random(m.n_households) < p)).nonzero()[0]
+        """The meeting sits on its calendar, with or without disputes on its agenda
+        (public affairs, plans and budgets are deliberated too): every household is
+        invited and comes as it is inclined, trusting and included, and as the venue
+        allows (the service space, or the open). Attendance makes the compound's
+        outcomes legitimate; attending builds trust and the habit."""
+        m, s = self.model, self.model.s
+        trust_dependence = s.attendance_trust_dependence
+        chance = m.propensity * (1.0 - trust_dependence + trust_dependence * m.trust) * m.access * m.venue
+        chance *= s.deliberation_turnout
+        came = (m.rng.random(m.n_households) < chance).nonzero()[0]
         attendance = np.bincount(m.hh_comp[came], minlength=m.n_compounds) / m.comp_size
         m.comp_legitimacy = np.minimum(1.0, attendance / s.attendance_quorum)
         Resident.took_part(m, came, trust_gain=s.deliberation_trust_gain)

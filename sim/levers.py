@@ -123,14 +123,28 @@ LEVERS: tuple[Lever, ...] = (
        "households per grid, each with one full-time grid worker",
        "clause 十一 (grid-based service management); 300 is a common municipal grid norm — assumption",
        30, 3000, town=250, rural=200),
-    _p("admin_burden_share", "policy", "float", 0.35, "share of time", "十四",
-       "share of community workers' and grid workers' time spent on administrative tasks",
-       "clause 十四 (burden reduction); surveys before 2018 put it above 0.6 — the 2020 value is an assumption",
+    # -- administrative work from above and service space (clauses 四, 五, 八, 十四) --
+    _p("admin_burden_share", "policy", "float", 0.5, "share of time", "四, 十四",
+       "administrative tasks the street office and departments push down onto the community, as the share of "
+       "community and grid workers' hours they would take if all were accepted (the time actually spent, "
+       "after the access system, is the outcome admin_time_share)",
+       "clauses 四 (list of powers and duties) and 十四 (burden reduction); no time-use statistic was found "
+       "(STATISTICS.md §5): 0.65 before 2018 and 0.5 after (Beijing halved meetings and paper ledgers, §5) are assumptions",
        0.0, 0.95),
+    _p("task_access_refusal", "policy", "float", 0.47, "share of tasks", "四, 十四",
+       "share of pushed-down tasks outside the community's list of duties that the access system (准入) turns back",
+       "clause 十四 (work-item access system); Beijing cancelled 150 of 322 municipal items pushed onto "
+       "communities in 2016 (STATISTICS.md §5) — used as the 2020 value; 0 before 2018",
+       0.0, 1.0),
     _p("facility_m2_per_100_households", "policy", "float", 30.0, "m² per 100 households", "八",
-       "community service space",
+       "community service space where a facility is within reach",
        "clause 八: the standard is 30 m² per 100 households",
        0.0, 100.0),
+    _p("facility_coverage", "policy", "float", 1.0, "share of compounds", "五, 八",
+       "share of compounds (in villages: village groups) within reach of a community service facility",
+       "clause 八: city communities fully covered by 2020, rural communities 50% (a share of communities, "
+       "modelled as the share of one community's compounds)",
+       0.0, 1.0, rural=0.5),
     _p("social_orgs_per_1000_households", "policy", "float", 3.3, "per 1000 households", "六",
        "community social organisations",
        "MCA 2017 opinion on community social organisations: by 2020 at least 10 per urban and 5 per rural community",
@@ -201,6 +215,13 @@ LEVERS: tuple[Lever, ...] = (
        "weeks simulated under the scenario's levers before recording starts (0: start from 2017 conditions)",
        "0 studies the transition from 2017; a warm-up of a year or more compares steady states",
        0, 520),
+    _p("burn_in_weeks", "context", "int", 26, "weeks", "—",
+       "weeks the community first lives under the pre-2018 regime (the policy levers of PRE_POLICY) to reach "
+       "the households' views, propensities, participation and compounds' record of 2017 (0: start from "
+       "households' dispositions)",
+       "replaces initial values tuned to the model's own output; 26 weeks (one responsiveness memory) keeps a default run "
+       "within 1.25× of its cost without; longer burn-ins are cached per seed (docs/ODD.md §5)",
+       0, 520),
     # ---- context ---------------------------------------------------------------
     _p("compound_size", "context", "int", 250, "households", "五",
        "households per compound / courtyard (小区/院落)",
@@ -218,6 +239,9 @@ LEVERS: tuple[Lever, ...] = (
        "share of owner-occupier households (the rest rent)",
        "assumption informed by the 2020 census (about a fifth of city households rent)",
        0.0, 1.0, town=0.85, rural=0.95),
+    _p("migrant_owner_ratio", "context", "float", 0.4, "relative", "—",
+       "home ownership of migrant households relative to locals' (the mean stays owner_share)",
+       "assumption: migrants mostly rent", 0.0, 1.0),
     _p("vulnerable_share", "context", "float", 0.08, "share of households", "十一",
        "households in difficulty (minimum-living allowance, disability, left-behind members)",
        "assumption; about 5% of Sichuan's people drew the minimum-living allowance around 2018",
@@ -526,21 +550,49 @@ LEVERS: tuple[Lever, ...] = (
        "extra supervision of firms where the joint meeting sits",
        ASSUMED, 0.0, 1.0),
     # ---- behaviour: views and participation ------------------------------------------------
-    _p("initial_satisfaction", "behaviour", "float", 0.64, "0–1", "十六",
-       "mean satisfaction at the start (Beta, concentration 10): 2017's level",
-       "assumption: near the baseline-2017 scenario's own level, so that the run starts from 2017",
+    _p("trust_disposition", "behaviour", "float", 0.6, "0–1", "十六",
+       "mean of local households' disposition to trust (Beta, concentration 10; migrants lower by migrant_trust_gap): the part of "
+       "their trust in community organisations that does not depend on how the community performs",
+       "proxy: about 60% of Chinese respondents say most people can be trusted (World Values Survey, wave 6); "
+       "no survey of trust in community organisations was found",
        0.05, 0.95),
-    _p("initial_trust", "behaviour", "float", 0.45, "0–1", "十六",
-       "mean trust of local households in community organisations at the start (Beta, concentration 10; migrants −0.1)",
-       "assumption: near the baseline-2017 scenario's own level",
-       0.05, 0.95),
-    _p("initial_participation", "behaviour", "float", 0.07, "share of households", "七",
-       "households that took part in a deliberation or activity in the year before the run (more of the inclined and included)",
-       "assumption: near the baseline-2017 scenario's own level; surveys found few urban residents active in community affairs",
+    _p("migrant_trust_gap", "behaviour", "float", 0.1, "0–1", "七",
+       "how much lower migrant households' mean trust disposition is than locals' (floor 0.02)",
+       ASSUMED, 0.0, 0.5),
+    _p("trust_weight_performance", "behaviour", "float", 0.6, "0–1", "十六",
+       "weight of the compound's record (responsiveness) in the trust a household returns to; the rest is its disposition",
+       "Mishler & Rose (2001): trust in institutions follows their performance more than cultural dispositions; "
+       "the value is an assumption",
        0.0, 1.0),
-    _p("initial_propensity", "behaviour", "float", 0.15, "0–1", "七",
-       "mean propensity to take part in community affairs at the start (Beta, concentration 5)",
-       ASSUMED, 0.01, 0.95),
+    _p("participation_propensity", "behaviour", "float", 0.15, "0–1", "七",
+       "mean of households' lasting propensity to take part in community affairs (Beta, concentration 5), "
+       "to which their propensity returns after the habit of taking part",
+       "assumption; the share of residents taking part in deliberation was not found (STATISTICS.md §8)",
+       0.01, 0.95),
+    _p("satisfaction_disposition_sd", "behaviour", "float", 0.1, "0–1", "十六",
+       "standard deviation of households' lasting offsets from the satisfaction their environment warrants "
+       "(some are harder to please), drawn once",
+       "dispositional component of satisfaction (Staw & Ross 1985); the value is an assumption",
+       0.0, 0.5),
+    _p("survey_threshold_mean", "behaviour", "float", 0.6, "0–1", "十六",
+       "mean latent satisfaction at which a household answers \"satisfied\" or \"very satisfied\" "
+       "(the upper two of five equally spaced answer categories begin at 0.6)",
+       "response model: ordered probit with household-specific thresholds (King et al. 2004); 0.6 is the "
+       "equal-spacing assumption",
+       0.0, 1.0),
+    _p("survey_threshold_sd", "behaviour", "float", 0.1, "0–1", "十六",
+       "standard deviation of households' response thresholds (differential item functioning), drawn once",
+       "King et al. (2004) on thresholds that differ between respondents; the value is an assumption",
+       0.0, 0.5),
+    _p("survey_noise_sd", "behaviour", "float", 0.05, "0–1", "十六",
+       "standard deviation of the noise in one answer (ordered probit)",
+       ASSUMED, 0.001, 0.5),
+    _p("meeting_without_facility", "behaviour", "float", 0.5, "relative", "七, 八",
+       "attendance of deliberation and activities where no service facility is within reach (in the open, a "
+       "courtyard, the village office), relative to a facility at saturation",
+       "assumption: villages meet without a facility (clause 七's village deliberation predates the facility "
+       "programme); no attendance statistic was found (STATISTICS.md §8)",
+       0.0, 1.0),
     _p("view_memory_weeks", "behaviour", "float", 52.0, "weeks", "十六",
        "time scale on which satisfaction returns to what the living environment warrants",
        ASSUMED, 4.0, 1000.0),
@@ -553,8 +605,9 @@ LEVERS: tuple[Lever, ...] = (
     _p("satisfaction_weight_property", "behaviour", "float", 0.25, "0–1", "十五",
        "relative weight of property-service quality in the satisfaction the environment warrants (the three weights share 1 − satisfaction_floor)",
        ASSUMED, 0.0, 1.0),
-    _p("satisfaction_weight_facilities", "behaviour", "float", 0.2, "0–1", "八",
-       "relative weight of community facilities (as far as the household is included) in the satisfaction the environment warrants",
+    _p("satisfaction_weight_services", "behaviour", "float", 0.2, "0–1", "八",
+       "relative weight of the community's services and activities in the satisfaction the environment warrants, "
+       "for a household that joined its activities in the last 52 weeks (service space acts through this use)",
        ASSUMED, 0.0, 1.0),
     _p("satisfaction_weight_responsiveness", "behaviour", "float", 0.25, "0–1", "十六",
        "relative weight of responsiveness — how the compound's cases have been ending — in the satisfaction the environment warrants",
@@ -562,10 +615,6 @@ LEVERS: tuple[Lever, ...] = (
     _p("responsiveness_memory_weeks", "behaviour", "float", 26.0, "weeks", "十六",
        "time scale of a compound's memory of how its cases ended",
        ASSUMED, 4.0, 520.0),
-    _p("initial_responsiveness", "behaviour", "float", 0.45, "0–1", "十六",
-       "remembered share of cases resolved genuinely at the start: 2017's level",
-       "assumption: near the baseline-2017 scenario's own resolution rate",
-       0.0, 1.0),
     _p("neighbour_influence", "behaviour", "float", 0.01, "per week", "十六",
        "weekly pull of a household's views towards its compound's mean (what neighbours say)",
        ASSUMED, 0.0, 0.5),
@@ -584,10 +633,89 @@ LEVERS: tuple[Lever, ...] = (
     _p("activity_rate_month", "behaviour", "float", 0.15, "per month", "三",
        "monthly chance that a household with full propensity joins a volunteer-run activity at full volunteer and space provision",
        ASSUMED, 0.0, 1.0),
+    # ---- behaviour: organisations' time, budget, activities and fees (formerly fixed constants) ----
+    _p("admin_task_hours", "behaviour", "float", 2.0, "hours per task", "十四",
+       "hours one pushed-down administrative task (a form, ledger, inspection, meeting) takes",
+       "assumption; only task counts were found, not their time (STATISTICS.md §5)",
+       0.25, 20.0),
+    _p("admin_listed_share", "behaviour", "float", 0.33, "share of tasks", "四",
+       "share of pushed-down tasks that are on the community's list of duties (statutory; the access system cannot refuse them)",
+       "Beijing 2018: 53 of 162 community work items statutory, 109 assisting government (STATISTICS.md §5)",
+       0.0, 1.0),
+    _p("desk_space_dependence", "behaviour", "float", 0.5, "0–1", "八",
+       "share of the desk's hours that need the service space: desk hours × (1 − d + d·F̄)",
+       ASSUMED, 0.0, 1.0),
+    _p("deliberation_turnout", "behaviour", "float", 0.5, "probability", "七",
+       "chance that a household with full propensity, trust and inclusion, and a saturated venue, attends a deliberation",
+       "assumption; the share of residents taking part in deliberation was not found (STATISTICS.md §8)",
+       0.0, 1.0),
+    _p("attendance_trust_dependence", "behaviour", "float", 0.5, "0–1", "七",
+       "how much attendance depends on trust: × (1 − d + d·trust)",
+       ASSUMED, 0.0, 1.0),
+    _p("activity_trust_gain", "behaviour", "float", 0.0125, "share of gap", "三",
+       "trust gained by taking part in an activity (a quarter of a deliberation's by default)",
+       ASSUMED, 0.0, 1.0),
+    _p("volunteer_activity_share", "behaviour", "float", 0.5, "share of hours", "三",
+       "share of registered volunteers' hours spent running activities (the rest on informal contact)",
+       ASSUMED, 0.0, 1.0),
+    _p("activity_hours_full_provision", "behaviour", "float", 2.0, "hours per 100 households per week", "三",
+       "activity hours a week per 100 households at which activities are fully provided",
+       ASSUMED, 0.1, 20.0),
+    _p("activity_budget_share", "behaviour", "float", 0.1, "share of budget", "十七",
+       "share of the community budget buying activity hours",
+       ASSUMED, 0.0, 1.0),
+    _p("service_budget_share_base", "behaviour", "float", 0.3, "share of budget", "十七",
+       "share of the budget buying social-organisation services when satisfaction carries no weight in assessment",
+       ASSUMED, 0.0, 1.0),
+    _p("service_budget_share_assessment", "behaviour", "float", 0.3, "share of budget", "十六, 十七",
+       "extra share of the budget buying services at full weight of satisfaction in assessment (× the weight)",
+       ASSUMED, 0.0, 1.0),
+    _p("fee_view_satisfaction_weight", "behaviour", "float", 0.5, "0–1", "十五",
+       "weight of an owner-occupier's own satisfaction in their view of the property service (the rest: service quality)",
+       ASSUMED, 0.0, 1.0),
 )
 
 LEVER_BY_NAME: dict[str, Lever] = {lever.name: lever for lever in LEVERS}
 POLICY_LEVERS: tuple[str, ...] = tuple(l.name for l in LEVERS if l.kind == "policy")
+
+# The regime before the 2018 Implementation Opinions: the policy levers of
+# scenarios/baseline-2017.toml (a test keeps the two equal; the file says where each
+# value comes from). The burn-in (sim/burn_in.py) runs a community under these values,
+# its own context and behaviour kept, to reach its 2017 state. Community size and
+# settlement are the community's own; facility coverage too (clause 八's rural
+# target has no 2017 figure for Sichuan).
+PRE_POLICY: dict[str, Any] = {
+    "households_per_grid": 800,
+    "admin_burden_share": 0.65,
+    "task_access_refusal": 0.0,
+    "facility_m2_per_100_households": 18.0,
+    "social_orgs_per_1000_households": 1.0,
+    "professional_social_worker_share": 0.1,
+    "three_social_linkage": 0.2,
+    "deliberation_per_year": 1,
+    "legal_advisor_hours_per_week": 0.0,
+    "mediators_per_1000_households": 2.0,
+    "owners_committee_share": 0.25,
+    "joint_meeting": False,
+    "courtyard_self_governance": False,
+    "digital_platform_adoption": 0.1,
+    "party_volunteers_per_100_households": 0.5,
+    "migrant_inclusion": 0.3,
+    "training_interval_years": 6.0,
+    "satisfaction_weight_in_assessment": 0.2,
+    "budget_per_household": 50.0,
+    "community_workers_per_1000_households": 2.5,
+}
+
+# Levers that were replaced: an old scenario naming one gets told what took its place.
+REPLACED: dict[str, str] = {
+    "initial_satisfaction": "the burn-in (burn_in_weeks) under the pre-2018 regime",
+    "initial_trust": "trust_disposition and the burn-in (burn_in_weeks)",
+    "initial_participation": "the burn-in (burn_in_weeks)",
+    "initial_propensity": "participation_propensity",
+    "satisfaction_weight_facilities": "satisfaction_weight_services",
+    "initial_responsiveness": "a compound record that starts from the first closures its households hear of",
+}
 
 
 def lever(name: str, source: str | None = None) -> Lever:
@@ -595,6 +723,9 @@ def lever(name: str, source: str | None = None) -> Lever:
     try:
         return LEVER_BY_NAME[name]
     except KeyError:
+        if name in REPLACED:
+            raise InputError(f"lever '{name}' was replaced by {REPLACED[name]} (docs/ODD.md)",
+                             source=source, key=name) from None
         raise unknown_key(name, LEVER_BY_NAME, source=source, what="lever") from None
 
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
 from mesa.experimental.scenarios import Scenario
+from scipy.special import ndtr
 
 from sim.agents import GridWorker, PartyOrganisation, PropertyFirm, Resident, SocialOrganisation
+from sim.burn_in import BurnInState, pre_policy_state
 from sim.calendar import WEEKS_PER_MONTH, WEEKS_PER_YEAR
 from sim.cases import (CLOSED, GENUINE, GIVEN_UP, IS_DISPUTE, LAPSED, LATENT, PAPER, PASSED_UP, PETITIONED,
                        RETURNS, CaseBook, CaseType, Channel)
@@ -24,7 +27,14 @@ from sim.levers import resolve
 from sim.outcomes import group_codes
 from sim.slots import HandlerKind, Slots
 
+if TYPE_CHECKING:
+    from sim.scenario import Scenario as ScenarioFile
+
 PUBLIC = int(CaseType.PUBLIC)
+# a compound's record of how its cases end before its households have heard of any
+# closure: neutral, and replaced by the first closures heard of (no parameter: it
+# matters only until then)
+NO_RECORD = 0.5
 
 # What each Ending (GENUINE, PETITIONED, GIVEN_UP, PAPER, PASSED_UP, LAPSED) does to the
 # household's views, in units of case_outcome_impact: towards 1 when positive, towards
@@ -50,8 +60,17 @@ class GovernanceModel(mesa.Model):
 
     MANAGED, SELF_GOVERNED, UNMANAGED = 0, 1, 2
 
-    def __init__(self, levers: Mapping[str, Any] | None = None, *, seed: int | None = None) -> None:
+    def __init__(self, levers: Mapping[str, Any] | None = None, *, seed: int | None = None,
+                 observed: bool = True) -> None:
+        """A community under `levers`, seeded by `seed` (None: fresh entropy). With
+        `burn_in_weeks` > 0 its households start from the state the pre-2018 regime
+        leads them to (sim.burn_in). An unobserved model (the burn-in, which nobody
+        measures) leaves out the per-household Mesa agents, whose behaviour is
+        class-level anyway, and the running sums the outcomes read."""
+        self.observed = observed
         values = resolve(levers or {})
+        if seed is None:  # the burn-in must see the same households: fix the seed now
+            seed = int(np.random.SeedSequence().generate_state(1)[0])
         super().__init__(scenario=Scenario(rng=seed, **values))
         self.s = self.scenario
         self.week = 0
@@ -65,18 +84,40 @@ class GovernanceModel(mesa.Model):
         self.init_case_rates()
         self.cases = CaseBook(no_slot=self.slots.none, age_rate=self.age_rate, mediation_slot=self.slots.mediation,
                               community=self.slots.community_list)
+        self.start_views()
+        if self.s.burn_in_weeks:
+            self.take_state(pre_policy_state(type(self), values, seed))
         self.party.allocate_budget()
         Resident.pay_fees(self)  # the fees of the month before the run
         self.start_month()
+
+    @classmethod
+    def from_scenario(cls, scenario: str | Path | ScenarioFile = "sichuan-2020", *, seed: int | None = None,
+                      **levers: Any) -> GovernanceModel:
+        """A model of a scenario (a name in scenarios/, a file, or a loaded
+        sim.scenario.Scenario), with lever overrides on top:
+
+            model = GovernanceModel.from_scenario("sichuan-2020", seed=1, households_per_grid=200)
+            for _ in range(52):
+                model.step()
+
+        Bad names or values raise sim.errors.InputError naming the lever. Without a
+        seed the run is not reproducible."""
+        from sim.scenario import Scenario as ScenarioFile, load
+        sc = scenario if isinstance(scenario, ScenarioFile) else load(scenario)
+        model = cls({**sc.overrides, **levers}, seed=seed)
+        model.scenario_name = sc.name
+        return model
 
     # ---- initialisation ----------------------------------------------------------------
     def init_households(self, rng: np.random.Generator) -> None:
         s = self.s
         n = self.n_households = s.households
         self.migrant = rng.random(n) < s.migrant_share
-        # migrants mostly rent: their ownership is 0.4 times locals', keeping the mean
-        local_owner = min(1.0, s.owner_share / max(1.0 - 0.6 * s.migrant_share, 1e-9))
-        self.owner = rng.random(n) < np.where(self.migrant, 0.4 * local_owner, local_owner)
+        # migrants mostly rent: their ownership is migrant_owner_ratio times locals', keeping the mean
+        ratio = s.migrant_owner_ratio
+        local_owner = min(1.0, s.owner_share / max(1.0 - (1.0 - ratio) * s.migrant_share, 1e-9))
+        self.owner = rng.random(n) < np.where(self.migrant, ratio * local_owner, local_owner)
         self.elderly = rng.random(n) < s.elderly_share
         self.vulnerable = rng.random(n) < s.vulnerable_share
         # the digital divide: elderly adopt at elderly_digital_ratio times others' rate
@@ -86,20 +127,23 @@ class GovernanceModel(mesa.Model):
         # access to community affairs and facilities: migrants as far as they are included
         self.access = np.where(self.migrant, s.migrant_inclusion, 1.0)
         # satisfaction and trust are the two rows of one block (Resident.update_views
-        # moves both at once); each is used as an array of its own everywhere else
+        # moves both at once); each is used as an array of its own everywhere else;
+        # they start from what the households' dispositions warrant (start_views), then
+        # from the burn-in's end
         self.views = np.empty((2, n))
         self.satisfaction, self.trust = self.views
-        self.satisfaction[:] = _beta(rng, s.initial_satisfaction, 10.0, n)
-        trust0 = np.where(self.migrant, max(s.initial_trust - 0.1, 0.02), s.initial_trust)
-        self.base_trust = _beta(rng, trust0, 10.0, n)
-        self.trust[:] = self.base_trust
-        self.base_propensity = _beta(rng, s.initial_propensity, 5.0, n)
+        # lasting individual differences, drawn once: the disposition to trust, the
+        # propensity to take part, how hard to please, and where on the answer scale
+        # "satisfied" begins (sim.outcomes.share_satisfied)
+        disposition = np.where(self.migrant, max(s.trust_disposition - s.migrant_trust_gap, 0.02), s.trust_disposition)
+        self.trust_disposition = _beta(rng, disposition, 10.0, n)
+        self.base_propensity = _beta(rng, s.participation_propensity, 5.0, n)
         self.propensity = self.base_propensity.copy()
-        # took part in the year before the run: initial_participation of households on
-        # average, more of those inclined to and included
-        weight = self.propensity * self.access
-        took = rng.random(n) < np.minimum(1.0, s.initial_participation * weight / max(weight.mean(), 1e-12))
-        self.last_participation = np.where(took, -rng.integers(0, WEEKS_PER_YEAR, n), -10_000)
+        self.satisfaction_offset = s.satisfaction_disposition_sd * rng.standard_normal(n)
+        self.survey_threshold = s.survey_threshold_mean + s.survey_threshold_sd * rng.standard_normal(n)
+        self.survey_scale = 1.0 / s.survey_noise_sd
+        self.last_participation = np.full(n, -10_000)  # week of last taking part: never
+        self.last_activity = np.full(n, -10_000)  # week of last joining an activity: never
         # compounds are contiguous blocks; grids are contiguous blocks cutting across them
         c = self.n_compounds = max(1, math.ceil(n / s.compound_size))
         self.hh_comp = np.arange(n) * c // n
@@ -113,14 +157,14 @@ class GovernanceModel(mesa.Model):
         self.hh_grid = np.arange(n) * g // n
         self.grid_size = np.bincount(self.hh_grid, minlength=g)
         self.group_code = group_codes(self.elderly, self.migrant, ~self.owner)
-        self.note_satisfaction_change()
         self.group_size = {"elderly": int(self.elderly.sum()), "migrant": int(self.migrant.sum()),
                            "renter": int((~self.owner).sum())}
         # nothing can observe a model still under construction, so the agent-added
         # signals of 3,000 registrations would go nowhere: suppress them
-        with self.suppress():
-            for i in range(n):
-                Resident(self, i)
+        if self.observed:
+            with self.suppress():
+                for i in range(n):
+                    Resident(self, i)
 
     def init_compounds(self, rng: np.random.Generator) -> None:
         s, c = self.s, self.n_compounds
@@ -135,14 +179,18 @@ class GovernanceModel(mesa.Model):
         self.comp_quality = np.full(c, s.unmanaged_quality)
         self.comp_collection = np.zeros(c)
         self.comp_legitimacy = np.zeros(c)
-        self.comp_trust = self.compound_sum(self.trust) / self.comp_size
+        self.comp_trust = np.zeros(c)  # the compound's mean trust (start_views, update_views)
         # this month's effects of public-matter outcomes: rows satisfaction up, trust up,
         # satisfaction down, trust down (applied at the month's end)
         self.comp_public = np.zeros((4, c))
         self.comp_sat_up, self.comp_trust_up, self.comp_sat_down, self.comp_trust_down = self.comp_public
         # how the compound's cases have been ending: a half-year memory of the share
         # resolved genuinely, fed by this month's closures (what neighbours say)
-        self.comp_responsiveness = np.full(c, s.initial_responsiveness)
+        self.comp_responsiveness = np.full(c, NO_RECORD)
+        # the weight of what the compound has heard so far (0: nothing yet); the record
+        # is the exponentially weighted mean of the monthly shares, normalised by it,
+        # so the first closures heard replace NO_RECORD entirely (Resident.hear_how_cases_end)
+        self.comp_record_weight = np.zeros(c)
         # the month's closures (households, and whether settled genuinely), told per
         # compound at the month's end
         self.closed_households: list[int] = []
@@ -155,42 +203,57 @@ class GovernanceModel(mesa.Model):
         self.report_channel = (1.0 + s.digital_report_boost * self.digital) * np.where(
             self.migrant, s.migrant_report_factor + (1 - s.migrant_report_factor) * s.migrant_inclusion, 1.0)
         self.report_base = np.where(IS_DISPUTE, s.report_prob_week, min(1.0, 1.5 * s.report_prob_week))
-        self.facility_adequacy = s.facility_m2_per_100_households / (
-            s.facility_m2_per_100_households + s.facility_half_saturation)
-        # the desk serves needs in the community's rooms: without space it halves
-        self.facility_adequacy_desk = 0.5 + 0.5 * self.facility_adequacy
+        # service space: adequacy where a facility is within reach (clause 八), the
+        # evenly spread share facility_coverage of compounds (clause 五/八: a share of
+        # communities or village groups); meetings and activities elsewhere happen in
+        # the open at meeting_without_facility of a saturated facility's attendance
+        m2 = s.facility_m2_per_100_households
+        adequacy = m2 / (m2 + s.facility_half_saturation)
+        compound = np.arange(self.n_compounds)
+        coverage = s.facility_coverage
+        covered = np.floor((compound + 1) * coverage) > np.floor(compound * coverage)
+        self.facility_adequacy = self.to_households(adequacy * covered)  # per household
+        self.venue = s.meeting_without_facility + (1.0 - s.meeting_without_facility) * self.facility_adequacy
+        # the desk serves needs in the community's rooms
+        space_dependence = s.desk_space_dependence
+        self.desk_space_factor = 1.0 - space_dependence + space_dependence * float(self.facility_adequacy.mean())
         # staff's shortcuts (clause 十六): a case they cannot give its time is cleared off
         # their books with a weekly chance that follows its payoff in their assessment,
         # logit in (1 - w) - w x cost (see work_cases)
         w = s.satisfaction_weight_in_assessment
         payoff = (1.0 - w) - w * s.shortcut_satisfaction_cost
         self.shortcut_chance = s.shortcut_week / (1.0 + math.exp(-s.incentive_sensitivity * payoff))
-        self.free_hours = s.work_hours_week * (1.0 - s.admin_burden_share)
+        # administrative tasks from above (clauses 四, 十四, S16): the rate pushed down per
+        # worker-week, and the chance one is accepted (on the list of duties, or not
+        # turned back by the access system); drawn monthly in assign_admin_tasks
+        self.admin_tasks_week = s.admin_burden_share * s.work_hours_week / s.admin_task_hours
+        self.admin_accept = 1.0 - (1.0 - s.admin_listed_share) * s.task_access_refusal
+        self.admin_hours_spent = 0.0  # over all workers since the start (or the warm-up's end)
+        self.work_hours_total = 0.0
         self.grid_case_hours = s.grid_case_hours
         self.visit_hours = s.visit_hours
         # satisfaction warranted by the environment: a floor for what the community does
-        # not control, then property service, facilities and responsiveness
-        w = np.array([s.satisfaction_weight_property, s.satisfaction_weight_facilities,
+        # not control, then property service, services used and responsiveness
+        w = np.array([s.satisfaction_weight_property, s.satisfaction_weight_services,
                       s.satisfaction_weight_responsiveness])
         w = w / w.sum() if w.sum() > 0 else np.full(3, 1 / 3)  # relative weights
         self.satisfaction_weights = (s.satisfaction_floor, *((1.0 - s.satisfaction_floor) * w))
         self.view_rate = WEEKS_PER_MONTH / s.view_memory_weeks
         self.trust_rate = WEEKS_PER_MONTH / s.trust_memory_weeks
-        # the part of the monthly drift of views that is constant per household (see
-        # Resident.update_views): towards the facilities' share of what the environment
-        # warrants (satisfaction), towards base trust (trust)
+        # the part of the monthly drift of views that is per household (see
+        # Resident.update_views): towards the household's own offset and, for users of
+        # the community's services, their share of what the environment warrants
+        # (satisfaction, refreshed monthly); towards the disposition's share of the
+        # trust a household returns to (trust)
         self.view_target_household = np.stack((
-            self.view_rate * self.satisfaction_weights[2] * self.facility_adequacy * self.access,
-            self.trust_rate * self.base_trust))
+            self.view_rate * self.satisfaction_offset,
+            self.trust_rate * (1.0 - s.trust_weight_performance) * self.trust_disposition))
         self.view_keep = np.array([[1.0 - self.view_rate], [1.0 - self.trust_rate]])
         self.view_coefficients = np.empty((4, self.n_compounds))
-        self.owner_half = 0.5 * self.owner  # an owner's view of the service is half their own satisfaction
+        # an owner's view of the service is partly their own satisfaction
+        self.owner_satisfaction_weight = s.fee_view_satisfaction_weight * self.owner
         self.responsiveness_rate = min(1.0, WEEKS_PER_MONTH / s.responsiveness_memory_weeks)
         self.neighbour_rate = min(1.0, WEEKS_PER_MONTH * s.neighbour_influence)
-        # (Resident.update_views) the per-household target's compound means, and its
-        # part after the neighbours' pull
-        self.view_target_compound = self.compound_sum(self.view_target_household) / self.comp_size
-        self.view_target_pulled = (1.0 - self.neighbour_rate) * self.view_target_household
         self.training_interval_weeks = max(WEEKS_PER_MONTH, round(s.training_interval_years * WEEKS_PER_YEAR))
         self.skill_retention_month = math.exp(-WEEKS_PER_MONTH / s.skill_decay_weeks)
         self.experience_keep = 1.0 - s.experience_gain
@@ -307,14 +370,60 @@ class GovernanceModel(mesa.Model):
         fit[CaseType.NEIGHBOUR, HandlerKind.COMMITTEE] = s.committee_mediation_fit * s.mediation_prob
         self.fit_table = fit.tolist()
 
+    def start_views(self) -> None:
+        """Views before any experience (the burn-in's start): satisfaction at what the
+        environment warrants a household that has used no service yet and has no record
+        to judge by, trust at its disposition."""
+        weights = self.satisfaction_weights
+        env = self.to_households(weights[0] + weights[1] * self.comp_quality + weights[3] * self.comp_responsiveness)
+        self.satisfaction[:] = np.clip(env + self.satisfaction_offset, 0.0, 1.0)
+        self.trust[:] = self.trust_disposition
+        self.comp_trust = self.compound_sum(self.trust) / self.comp_size
+        self.note_satisfaction_change()
+
+    def take_state(self, state: BurnInState) -> None:
+        """Start from the households' and compounds' state at the end of the burn-in."""
+        self.satisfaction[:] = state.satisfaction
+        self.trust[:] = state.trust
+        self.propensity[:] = state.propensity
+        self.last_participation[:] = state.last_participation
+        self.last_activity[:] = state.last_activity
+        self.comp_responsiveness[:] = state.responsiveness
+        self.comp_record_weight[:] = state.record_weight
+        self.comp_trust = self.compound_sum(self.trust) / self.comp_size
+        self.note_satisfaction_change()
+
+    def assign_admin_tasks(self) -> None:
+        """Monthly: the administrative tasks pushed down from above (clauses 四, 十四)
+        arrive as a Poisson flow; those on the list of duties are taken, the others as
+        far as the access system does not turn them back. The accepted tasks take the
+        workers' hours first (they are assessed on them), up to all of their hours."""
+        s = self.s
+        workers = self.party.workers + self.n_grids
+        pushed = self.rng.poisson(self.admin_tasks_week * workers * WEEKS_PER_MONTH)
+        accepted = self.rng.binomial(pushed, self.admin_accept) if pushed else 0
+        per_worker_week = accepted * s.admin_task_hours / max(workers * WEEKS_PER_MONTH, 1e-9)
+        self.admin_hours = min(s.work_hours_week, per_worker_week)
+        self.free_hours = s.work_hours_week - self.admin_hours
+        self.admin_workers = workers
+
     def note_satisfaction_change(self, hh: np.ndarray | None = None, change: np.ndarray | None = None) -> None:
         """Keep the satisfaction summed by household group (sim.outcomes.group_codes),
-        which the weekly outcomes read: adjusted by the change of households hh (each
-        once), or summed afresh."""
+        and each household's chance of answering "satisfied" with its sum
+        (sim.outcomes.share_satisfied), which the weekly outcomes read: adjusted for
+        the change of households hh (each once), or worked out afresh. (Not in an
+        unobserved model: the burn-in.)"""
+        if not self.observed:
+            return
         if hh is not None and len(set(hh.tolist())) == len(hh):
             self.satisfaction_by_group += np.bincount(self.group_code[hh], weights=change, minlength=8)
+            chance = ndtr((self.satisfaction[hh] - self.survey_threshold[hh]) * self.survey_scale)
+            self.satisfied_total += float((chance - self.satisfied_chance[hh]).sum())
+            self.satisfied_chance[hh] = chance
         else:
             self.satisfaction_by_group = np.bincount(self.group_code, weights=self.satisfaction, minlength=8)
+            self.satisfied_chance = ndtr((self.satisfaction - self.survey_threshold) * self.survey_scale)
+            self.satisfied_total = float(self.satisfied_chance.sum())
 
     def compound_sum(self, x: np.ndarray) -> np.ndarray:
         """Per compound, the sum of x over its households (along the last axis)."""
@@ -378,6 +487,8 @@ class GovernanceModel(mesa.Model):
         if self.deliberation_sits():
             self.party.convene_deliberation()
         self.work_cases()
+        self.admin_hours_spent += self.admin_hours * self.admin_workers
+        self.work_hours_total += self.s.work_hours_week * self.admin_workers
         if self.week % WEEKS_PER_MONTH == 0:
             self.end_month()
         book.end_week()
@@ -406,6 +517,7 @@ class GovernanceModel(mesa.Model):
         self.managed_households = float(managed.sum())
         self.fee_collection = float((self.comp_collection * managed).sum()) / self.managed_households \
             if self.managed_households else float("nan")
+        self.assign_admin_tasks()
         self.party.plan_month()
         self.party.reconsider_waiting_needs()
         self.update_case_rates()

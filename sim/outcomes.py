@@ -71,6 +71,11 @@ OUTCOMES: tuple[OutcomeSpec, ...] = (
     OutcomeSpec("cases_escalated", "cases", "cases escalated beyond the community so far", "count"),
     OutcomeSpec("cases_abandoned", "cases", "cases given up so far (grievances swallowed, needs unmet)", "count"),
     OutcomeSpec("cases_open", "cases", "cases open now (latent, known or in hand)", "count"),
+    # ---- observables defined as the statistics they are compared with count them ----
+    OutcomeSpec("share_satisfied", "share", "households that would answer \"satisfied\" or \"very satisfied\" "
+                "to a survey now (expected share; ordered-probit response with per-household thresholds)", "share"),
+    OutcomeSpec("admin_time_share", "share", "share of community and grid workers' hours spent on "
+                "administrative tasks from above, as accepted since the start", "share"),
 )
 
 OUTCOME_NAMES: tuple[str, ...] = tuple(o.name for o in OUTCOMES)
@@ -83,6 +88,15 @@ def group_codes(elderly: np.ndarray, migrant: np.ndarray, renter: np.ndarray) ->
     """Each household's combination of the groups outcomes are reported for (0..7):
     bit 0 elderly, bit 1 migrant, bit 2 renter."""
     return elderly.astype(np.int64) + 2 * migrant + 4 * renter
+
+
+def share_satisfied(m: GovernanceModel) -> float:
+    """The expected share answering "satisfied" or "very satisfied": household i does
+    when its latent satisfaction plus the answer's noise exceeds its own threshold,
+    P_i = Phi((S_i - tau_i) / survey_noise_sd) (docs/ODD.md, S7). The model keeps the
+    sum of P_i up to date as satisfaction changes (note_satisfaction_change): cheaper
+    than working it out for every household each recorded week."""
+    return m.satisfied_total / m.n_households
 
 
 def measure(m: GovernanceModel) -> dict[str, float]:
@@ -155,6 +169,8 @@ def measure(m: GovernanceModel) -> dict[str, float]:
         "cases_escalated": float(n_esc),
         "cases_abandoned": float(n_ab),
         "cases_open": float(created - n_closed),
+        "share_satisfied": share_satisfied(m),
+        "admin_time_share": ratio(m.admin_hours_spent, m.work_hours_total),
     }
 
 

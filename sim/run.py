@@ -43,12 +43,7 @@ def run(levers: Mapping[str, Any] | None = None, seed: int = 0, weeks: int = DEF
     if weeks < 1:
         raise ValueError(f"weeks must be at least 1, got {weeks}")
     full = resolve(levers or {})
-    model = GovernanceModel(full, seed=seed)
-    warmup = full["warmup_weeks"]
-    if warmup:
-        for _ in range(warmup):
-            model.step()
-        model.cases.restart_counts(model.week)
+    model = start_model(full, seed)
     recorded, rows = [], []
     for week in range(1, weeks + 1):
         model.step()
@@ -64,6 +59,21 @@ def run(levers: Mapping[str, Any] | None = None, seed: int = 0, weeks: int = DEF
         weeks_recorded=np.array(recorded, np.int32),
         timeseries=np.array(rows, np.float64).reshape(len(rows), len(OUTCOME_NAMES)),
     )
+
+
+def start_model(levers: Mapping[str, Any], seed: int) -> GovernanceModel:
+    """A model ready for its week 1, as `run` starts it (warm-up included): the one
+    place that says how a run begins, so that observers (sim.snapshot) replay a run
+    exactly as it was recorded."""
+    full = resolve(levers)
+    model = GovernanceModel(full, seed=seed)
+    warmup = full["warmup_weeks"]
+    if warmup:
+        for _ in range(warmup):
+            model.step()
+        model.cases.restart_counts(model.week)
+        model.admin_hours_spent = model.work_hours_total = 0.0
+    return model
 
 
 def _row(outcomes: dict[str, float]) -> list[float]:

@@ -9,6 +9,7 @@ import math
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy.special import ndtr
 
 from sim.calendar import WEEKS_PER_YEAR
 from sim.cases import N_TYPES, CaseType, Ending
@@ -17,7 +18,7 @@ from sim.model import GovernanceModel
 from sim.outcomes import OUTCOMES, measure
 
 # keep communities small and runs short: the invariants do not depend on size
-CAPS = {"households": 600, "compound_size": 600, "households_per_grid": 600}
+CAPS = {"households": 600, "compound_size": 600, "households_per_grid": 600, "burn_in_weeks": 30}
 
 
 def lever_values():
@@ -88,6 +89,9 @@ def test_invariants_hold_for_any_levers(levers, seed):
         # the satisfaction the model keeps summed by group (for the outcomes) is the sum
         fresh = np.bincount(m.group_code, weights=m.satisfaction, minlength=8)
         np.testing.assert_allclose(m.satisfaction_by_group, fresh, rtol=1e-12, atol=1e-9)
+        # and so is the chance of answering "satisfied" (share_satisfied)
+        chance = ndtr((m.satisfaction - m.survey_threshold) / m.s.survey_noise_sd)
+        assert abs(m.satisfied_total - chance.sum()) < 1e-6
         values = measure(m)
         assert list(values) == [spec.name for spec in OUTCOMES]
         for spec in OUTCOMES:

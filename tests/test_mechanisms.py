@@ -137,3 +137,115 @@ def test_assessment_acts_through_staff_under_pressure():
     assert_increases(*paired_difference(lenient, strict, "paper_closure_share", n=8, weeks=156, base=URBAN))
     upward, satisfaction = {"satisfaction_weight_in_assessment": 0.0}, {"satisfaction_weight_in_assessment": 1.0}
     assert_decreases(*paired_difference(upward, satisfaction, "paper_closure_share", n=8, weeks=156, base=URBAN))
+
+
+# ---- households, service space, participation, the 2017 state and administrative work (issue 9) ----
+
+SICHUAN = {}  # filled lazily: the 2020 targets as a lever mapping
+
+
+def sichuan_2020() -> dict[str, Any]:
+    if not SICHUAN:
+        SICHUAN.update(load(SCENARIOS / "sichuan-2020.toml").levers())
+    return SICHUAN
+
+
+def test_service_space_without_use_changes_nothing():
+    """Space acts only through its uses: with no activities, no deliberation and a desk
+    that does not need the rooms, 0 or 30 m² per 100 households give identical runs."""
+    unused = {"households": 600, "activity_rate_month": 0.0, "deliberation_per_year": 0,
+              "desk_space_dependence": 0.0}
+    bare = run({**unused, "facility_m2_per_100_households": 0.0}, seed=11, weeks=52, timeseries_every=0)
+    built = run({**unused, "facility_m2_per_100_households": 30.0}, seed=11, weeks=52, timeseries_every=0)
+    assert bare.outcomes == built.outcomes
+
+
+def test_service_space_raises_participation_and_satisfaction_through_use():
+    bare, built = {"facility_m2_per_100_households": 0.0}, {"facility_m2_per_100_households": 30.0}
+    big = {"households": 3000}
+    assert_increases(*paired_difference(bare, built, "participation", n=8, weeks=156, base=big))
+    assert_increases(*paired_difference(bare, built, "satisfaction", n=8, weeks=156, base=big))
+
+
+def test_deliberation_draws_residents_without_a_backlog():
+    """No disputes at all: the meeting still sits and residents still come."""
+    quiet = {"households": 600, "rate_neighbour_dispute": 0.0, "rate_property_dispute": 0.0,
+             "rate_property_dispute_poor_service": 0.0, "rate_public_matter": 0.0,
+             "activity_rate_month": 0.0, "deliberation_per_year": 12}
+    r = run(quiet, seed=5, weeks=52, timeseries_every=0)
+    assert r.outcomes["participation"] > 0.05
+
+
+def test_faster_dispute_clearing_does_not_lower_participation():
+    """Legal advice clears disputes sooner; participation no longer depends on a backlog,
+    so it may not fall (before issue 9 it fell by about 0.03)."""
+    none, advisor = {"legal_advisor_hours_per_week": 0.0}, {"legal_advisor_hours_per_week": 8.0}
+    mean, half = paired_difference(none, advisor, "participation", n=8, weeks=104, base={"households": 3000})
+    assert mean + half > 0, f"participation fell: {mean:+.4f} ± {half:.4f}"
+
+
+def test_villages_without_a_facility_still_meet_at_a_lower_rate():
+    rural = {"settlement": "rural"}
+    none, full = {**rural, "facility_coverage": 0.0}, {**rural, "facility_coverage": 1.0}
+    r = run(none, seed=3, weeks=104, timeseries_every=0)
+    assert r.outcomes["participation"] > 0.05
+    assert_increases(*paired_difference(none, full, "participation", n=8, weeks=104, base={}))
+
+
+def test_facility_coverage_is_a_share_of_compounds():
+    from sim.model import GovernanceModel
+    m = GovernanceModel({"settlement": "rural", "facility_coverage": 0.5, "burn_in_weeks": 0}, seed=0)
+    covered = m.compound_sum(m.facility_adequacy > 0) > 0
+    assert covered.sum() == round(0.5 * m.n_compounds)
+    per_household = m.facility_adequacy[m.facility_adequacy > 0]
+    assert np.allclose(per_household, 30.0 / (30.0 + m.s.facility_half_saturation))
+
+
+def test_satisfaction_spreads_as_surveys_find():
+    """Surveys find 67-89% satisfied, not everyone: in sichuan-2020 some households end
+    below 0.6, and the share answering satisfied lies strictly between 0 and 1."""
+    from sim.model import GovernanceModel
+    m = GovernanceModel(sichuan_2020(), seed=2018)
+    for _ in range(156):
+        m.step()
+    assert (m.satisfaction < 0.6).mean() > 0.005
+    r = run(sichuan_2020(), seed=2018, timeseries_every=0)
+    assert 0.5 < r.outcomes["share_satisfied"] < 0.99
+
+
+def test_access_system_lowers_admin_time_and_raises_resolution():
+    none, full = {"task_access_refusal": 0.0}, {"task_access_refusal": 1.0}
+    mean, half = paired_difference(none, full, "admin_time_share", n=6, weeks=104)
+    assert_decreases(mean, half)
+    # tasks off the list of duties are 1 - admin_listed_share of those pushed down
+    expected = -0.5 * (1 - 0.33)
+    assert abs(mean - expected) < 0.02, mean
+    assert_increases(*paired_difference(none, full, "resolution_rate", n=10, weeks=104))
+
+
+def test_admin_time_share_follows_the_tasks_pushed_down():
+    r = run({"households": 1000, "admin_burden_share": 0.6, "task_access_refusal": 0.0}, seed=4,
+            weeks=104, timeseries_every=0)
+    assert abs(r.outcomes["admin_time_share"] - 0.6) < 0.02
+
+
+def test_the_2017_state_is_the_pre_policy_regime_after_the_burn_in():
+    """No initial value is a parameter: a run starts where its households get to under
+    the pre-2018 policy levers in `burn_in_weeks`, the same for every scenario of the
+    community (so scenarios are compared from one 2017 state)."""
+    from sim.burn_in import pre_policy_levers
+    from sim.levers import LEVER_BY_NAME
+    from sim.model import GovernanceModel
+    assert not [name for name in LEVER_BY_NAME if name.startswith("initial_") and name != "initial_severity_mean"]
+    small = {"households": 600}
+    target = {**sichuan_2020(), **small}
+    baseline = {**load(SCENARIOS / "baseline-2017.toml").levers(), **small}
+    run_2020, run_2017 = GovernanceModel(target, seed=9), GovernanceModel(baseline, seed=9)
+    burn_in = GovernanceModel({**pre_policy_levers(target), "burn_in_weeks": 0}, seed=9)
+    for _ in range(target["burn_in_weeks"]):
+        burn_in.step()
+    for name in ("satisfaction", "trust", "propensity"):
+        np.testing.assert_array_equal(getattr(run_2020, name), getattr(burn_in, name))
+        np.testing.assert_array_equal(getattr(run_2017, name), getattr(burn_in, name))
+    np.testing.assert_array_equal(run_2020.comp_responsiveness, burn_in.comp_responsiveness)
+    np.testing.assert_array_equal(run_2020.last_participation, burn_in.last_participation - burn_in.week)

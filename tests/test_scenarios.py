@@ -82,3 +82,33 @@ def test_extends_cycle_is_named(tmp_path):
         load(tmp_path / "a.toml")
     assert "cycle" in str(e.value) and "a.toml -> b.toml -> a.toml" in str(e.value)
     assert "extends" in str(e.value)
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
+def test_every_shipped_scenario_runs(path):
+    """Including clause 五's size bands (city 2000-4000, town 700-2000, village 300-1500)."""
+    from sim.run import run
+    levers = load(path).levers()
+    r = run({**levers, "burn_in_weeks": 4}, seed=1, weeks=8, timeseries_every=0)
+    assert r.outcomes["cases_created"] > 0
+
+
+@pytest.mark.parametrize("name, settlement, low, high", [
+    ("city", "urban", 2000, 4000), ("town", "town", 700, 2000), ("village", "rural", 300, 1500)])
+def test_size_band_scenarios_span_clause_five(name, settlement, low, high):
+    sizes = [load(SCENARIOS / f"{name}-{n}.toml").levers() for n in (low, high)]
+    assert [s["households"] for s in sizes] == [low, high]
+    assert all(s["settlement"] == settlement for s in sizes)
+
+
+def test_pre_policy_regime_is_the_baseline_2017_scenario():
+    from sim.levers import PRE_POLICY
+    baseline = load(SCENARIOS / "baseline-2017.toml")
+    policy = {k: v for k, v in baseline.overrides.items() if k != "settlement"}
+    assert policy == PRE_POLICY
+
+
+def test_replaced_levers_say_what_replaced_them(tmp_path):
+    f = write(tmp_path / "old.toml", "[levers]\ninitial_trust = 0.4\n")
+    with pytest.raises(InputError, match="trust_disposition"):
+        load(f)

@@ -72,7 +72,9 @@ def test_sobol_end_to_end_through_process_backend(govsim, analysis_file, tmp_pat
             assert (o / "figures" / f"{fig}-{outcome}.png").is_file()
             assert (o / "figures" / f"{fig}-{outcome}.svg").is_file()
     noise = pd.read_csv(o / "noise.csv")
-    assert noise["noise_share"].between(0, 5).all()
+    # a ratio of variances: finite and non-negative; it exceeds 1 where the levers barely
+    # move an outcome in 20 weeks (satisfaction, from the common 2017 state of the burn-in)
+    assert (noise["noise_share"] >= 0).all() and np.isfinite(noise["noise_share"]).all()
     assert "run-to-run noise" in out and "S1" in out
 
 

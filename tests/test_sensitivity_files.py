@@ -114,3 +114,7 @@ def test_shipped_examples_are_valid():
     sobol = read(root / "policy-sobol.toml")
     assert sobol.method == "sobol" and set(sobol.levers) <= set(screening.levers)
     assert set(sobol.outcomes) == set(screening.outcomes) == {"resolution_rate", "satisfaction"}
+    behaviour = read(root / "behaviour-screening.toml")
+    numeric_behaviour = {l.name for l in LEVER_BY_NAME.values() if l.kind == "behaviour" and l.numeric}
+    assert behaviour.method == "morris" and set(behaviour.levers) == numeric_behaviour
+    assert {"trust", "participation"} <= set(behaviour.outcomes)

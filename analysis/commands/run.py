@@ -7,6 +7,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from analysis.agents import parse_weeks, write_agents
 from analysis.commands.options import out_path
 from analysis.progress import ProgressReporter
 from analysis.summary import format_table, outcome_table
@@ -35,12 +36,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
     p.add_argument("--workers", type=int, help="worker processes (default: every core)")
     p.add_argument("--backend", choices=settings.LOCAL_BACKENDS, default="process")
+    p.add_argument("--agents", nargs="?", const="end", metavar="WEEKS",
+                   help="also write agents.parquet: every household and organisation at the end of each run, "
+                        "or at the listed weeks (e.g. --agents 52,104,156; put it after the scenarios)")
 
 
 def main(args: argparse.Namespace) -> int:
     settings.check_settings({"replicates": args.replicates, "weeks": args.steps, "seed": args.seed},
                             keys={"replicates": "--replicates", "weeks": "--steps", "seed": "--seed"})
     settings.check_workers(args.workers, args.backend)
+    agent_weeks = parse_weeks(args.agents, args.steps) if args.agents is not None else None
     study = not args.scenarios
     scenarios = [load(ref) for ref in (args.scenarios or DEFAULT_STUDY)]
     settings.check_size(len(scenarios), args.replicates, key="--replicates")
@@ -62,6 +67,9 @@ def main(args: argparse.Namespace) -> int:
                  failed=summary.failed, seconds=round(summary.seconds, 2))
     runs = read_runs(out)
     print(format_table(outcome_table(runs)))
+    if agent_weeks:
+        path = write_agents(out, runs, {p.point_id: p.levers for p in plan.points}, args.steps, agent_weeks)
+        print(f"agents:  {path} (weeks {', '.join(map(str, agent_weeks))})")
     if summary.failed:
         print(f"{summary.failed} of {summary.done} runs failed; see the 'error' column of runs.parquet",
               file=sys.stderr)

@@ -86,7 +86,7 @@ class GovernanceModel(mesa.Model):
                               community=self.slots.community_list)
         self.start_views()
         if self.s.burn_in_weeks:
-            self.take_state(pre_policy_state(type(self), values, seed))
+            self.take_state(pre_policy_state(GovernanceModel, values, seed))  # a plain model, whatever observes this one
         self.party.allocate_budget()
         Resident.pay_fees(self)  # the fees of the month before the run
         self.start_month()

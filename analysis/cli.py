@@ -10,6 +10,7 @@ import sys
 
 import analysis.commands
 import sim
+from sim.engine.lifecycle import describe, interruptible
 from sim.errors import InputError
 
 
@@ -46,16 +47,31 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.handler(args) or 0)
+        with interruptible():  # SIGTERM and SIGHUP end a command as Ctrl-C does
+            return int(args.handler(args) or 0)
     except InputError as e:
         print(f"govsim {args.command}: {e}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `govsim params | head`
         sys.stderr.close()
         return 0
-    except KeyboardInterrupt:
-        print(f"govsim {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except OSError as e:  # a read-only or full disk, a vanished directory: one line, not a traceback
+        print(f"govsim {args.command}: {os_error(e, args)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as e:
+        print(f"govsim {args.command}: interrupted ({describe(e)})", file=sys.stderr)
+        if getattr(args, "resume_command", None):
+            print(f"the runs written so far are kept; continue with: {args.resume_command}", file=sys.stderr)
+        return 128 + getattr(e, "signum", 2)
+
+
+def os_error(e: OSError, args: argparse.Namespace) -> str:
+    """An operating system's refusal as one line: the file, the reason, what to do next."""
+    where = f"{e.filename}: " if e.filename else ""
+    text = " ".join(f"{where}{e.strerror or e}".split())
+    if getattr(args, "resume_command", None):  # a store was opened: it can be continued
+        text += f"; the runs written so far are kept: once fixed, continue with: {args.resume_command}"
+    return text
 
 
 if __name__ == "__main__":

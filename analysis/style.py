@@ -39,6 +39,7 @@ RC = {
     "savefig.dpi": PNG_DPI,
     "savefig.pad_inches": 0.05,  # constrained layout keeps everything inside the figure
     "svg.fonttype": "path",      # text as outlines: the SVG needs no font to look the same
+    "text.parse_math": False,    # names are labels: `$x^$` in a scenario name is text, not a formula
     "font.family": "DejaVu Sans",
     "font.size": 9,
     "axes.titlesize": 10,

@@ -38,15 +38,21 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
     return matches[0] if matches else None
 
 
+def did_you_mean(name: Any, candidates: Iterable[str]) -> str:
+    """The hint for a name that is none of the candidates: the closest one, else the list."""
+    candidates = list(candidates)
+    guess = closest(str(name), candidates)
+    return f"did you mean '{guess}'?" if guess else f"allowed: {', '.join(candidates)}"
+
+
 def unknown_key(
-    name: str, candidates: Iterable[str], *, source: str | None, what: str = "key"
+    name: str, candidates: Iterable[str], *, source: str | None, what: str = "key", key: str | None = None
 ) -> InputError:
-    """An InputError for an unknown key, suggesting the closest known one."""
-    candidates = sorted(candidates)
-    guess = closest(name, candidates)
-    hint = f"did you mean '{guess}'?" if guess else f"allowed: {', '.join(candidates)}"
-    shown = show(name)[1:-1]  # escaped and cut short, without show's double quotes
-    return InputError(f"unknown {what} '{shown}'; {hint}", source=source, key=shown)
+    """An InputError for an unknown name, suggesting the closest known one; key is
+    where it was written (default: the name itself, as for a key of a table)."""
+    shown = show(str(name))[1:-1]  # escaped and cut short, without show's double quotes
+    return InputError(f"unknown {what} '{shown}'; {did_you_mean(name, sorted(candidates))}", source=source,
+                      key=key or shown)
 
 
 SHOW_MAX = 60  # characters of a value an error message quotes

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.errors import InputError, closest, show
+from sim.errors import InputError, show, unknown_key
 from sim.levers import LEVER_BY_NAME, lever, resolve
 from sim.names import check_name
 
@@ -101,9 +101,7 @@ def load(reference: str | Path, *, _base: Path | None = None, _chain: tuple[Path
         if key not in TOP_LEVEL:
             if key in LEVER_BY_NAME:
                 raise InputError(f"lever '{key}' must go under [levers]", source=source, key=key)
-            guess = closest(key, TOP_LEVEL)
-            hint = f"did you mean '{guess}'?" if guess else f"allowed: {', '.join(TOP_LEVEL)}"
-            raise InputError(f"unknown key '{key}'; {hint}", source=source, key=key)
+            raise unknown_key(key, TOP_LEVEL, source=source)
     for key in ("name", "description", "extends"):
         if key in data and not isinstance(data[key], str):
             raise InputError(f"expected a string, got {show(data[key])}", source=source, key=key)

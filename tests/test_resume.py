@@ -130,9 +130,12 @@ def test_failing_runs_are_recorded_and_retried(govsim, tmp_path, experiment, mon
     assert failed["error"].str.startswith("FloatingPointError: planted failure").all()
     assert failed["resolution_rate"].isna().all() and runs.loc[runs["status"] == "ok", "resolution_rate"].notna().all()
 
-    # a plain resume leaves them; --retry-failed reruns exactly them
-    status, out, _ = govsim("sweep", "exp.toml", "--out", "f", "--resume", "--backend", "serial")
-    assert "nothing to do" in out
+    # a plain resume leaves them, and says so (not "complete", not failed: 0); --retry-failed reruns exactly them
+    status, out, err = govsim("sweep", "exp.toml", "--out", "f", "--resume", "--backend", "serial")
+    assert status == 1 and "nothing to do" in out
+    assert f"{len(failed)} runs failed" in err and "govsim sweep exp.toml --out f --retry-failed" in err
+    manifest = analysis.load(tmp_path / "f").manifest
+    assert manifest["status"] == "complete-with-failures" and manifest["failed"] == len(failed)
     monkeypatch.setattr(sim.engine.execute, "run", real_run)
     status, out, err = govsim("sweep", "exp.toml", "--out", "f", "--retry-failed", "--backend", "serial")
     assert status == 0, err

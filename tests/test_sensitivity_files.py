@@ -43,8 +43,8 @@ CASES = [
     ("unknown option", "[bounds]", "[options]\nsecond = true\n[bounds]", ["options.second", "unknown option 'second' for method sobol"]),
     ("option of the wrong type", "[bounds]", "[options]\nsecond_order = 1\n[bounds]", ["options.second_order", "expected true or false, got 1"]),
     ("missing scenario", '"sichuan-2020"', '"sichuan-2030"', ["scenario", '"sichuan-2030"', "sichuan-2020"]),
-    ("weeks out of range", "weeks = 10", "weeks = 0", ["weeks: got 0", "an integer in [1, 10000]"]),
-    ("bad seed", "replicates = 1", "replicates = 1\nseed = -1", ["seed: got -1"]),
+    ("weeks out of range", "weeks = 10", "weeks = 0", ["weeks: out of bounds: 0", "an integer from 1 to 10,000"]),
+    ("bad seed", "replicates = 1", "replicates = 1\nseed = -1", ["seed: out of bounds: -1"]),
     ("common random numbers not a bool", "replicates = 1", 'replicates = 1\ncommon_random_numbers = "yes"', ["common_random_numbers", '"yes"', "true or false"]),
     ("TOML syntax error", "n = 4", "n = = 4", ["TOML syntax error", "line"]),
 ]
@@ -96,7 +96,7 @@ def test_missing_file_and_bad_options(govsim, tmp_path):
                            (["--converge", "--converge-on", "mu"], "--converge-on: got 'mu'; allowed for Sobol': S1, ST, S2"),
                            (["--converge", "--max-runs", "5"], "--max-runs: got 5; the first N=4 alone needs 24 runs"),
                            (["--resume"], "--resume: needs --out"),
-                           (["--workers", "0"], "--workers: must be at least 1")):
+                           (["--workers", "0"], "--workers: out of bounds: 0")):
         status, _, err = govsim("sensitivity", str(f), *argv)
         assert status == 2 and fragment in err, (argv, err)
     assert not (tmp_path / "results").exists()

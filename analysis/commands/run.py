@@ -12,6 +12,7 @@ from analysis.commands.options import out_path
 from analysis.progress import ProgressReporter
 from analysis.summary import format_table, outcome_table
 from sim.errors import InputError
+from sim.engine import settings
 from sim.engine.execute import execute
 from sim.engine.plan import Plan, Point
 from sim.engine.provenance import provenance
@@ -34,7 +35,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=out_path, help="results directory (default: a new one under results/)")
     p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
     p.add_argument("--workers", type=int, help="worker processes (default: every core)")
-    p.add_argument("--backend", choices=("serial", "process"), default="process")
+    p.add_argument("--backend", choices=settings.LOCAL_BACKENDS, default="process")
     p.add_argument("--agents", nargs="?", const="end", metavar="WEEKS",
                    help="also write agents.parquet: every household and organisation at the end of each run, "
                         "or at the listed weeks (e.g. --agents 52,104,156; put it after the scenarios)")
@@ -65,17 +66,13 @@ def with_posterior(plan: Plan, args: argparse.Namespace) -> Plan:
 
 
 def main(args: argparse.Namespace) -> int:
-    if args.replicates < 1:
-        raise InputError(f"must be at least 1, got {args.replicates}", key="--replicates")
-    if args.steps < 1:
-        raise InputError(f"must be at least 1, got {args.steps}", key="--steps")
-    if args.seed < 0:
-        raise InputError(f"must be a non-negative integer, got {args.seed}", key="--seed")
-    if args.workers is not None and args.workers < 1:
-        raise InputError(f"must be at least 1, got {args.workers}", key="--workers")
+    settings.check_settings({"replicates": args.replicates, "weeks": args.steps, "seed": args.seed},
+                            keys={"replicates": "--replicates", "weeks": "--steps", "seed": "--seed"})
+    settings.check_workers(args.workers, args.backend)
     agent_weeks = parse_weeks(args.agents, args.steps) if args.agents is not None else None
     study = not args.scenarios
     scenarios = [load(ref) for ref in (args.scenarios or DEFAULT_STUDY)]
+    settings.check_size(len(scenarios), args.replicates, key="--replicates")
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise InputError(f"scenario names must differ, got {', '.join(names)}", key="SCENARIO")
@@ -86,8 +83,11 @@ def main(args: argparse.Namespace) -> int:
     plan = with_posterior(plan, args)
     out = args.out or fresh_directory(Path("results"), "study" if study else "run")
     store = Store.open(out, plan, provenance(["govsim", *sys.argv[1:]]), overwrite=args.overwrite)
-    summary = execute(plan, store, backend=args.backend, workers=args.workers,
-                      progress=ProgressReporter("runs"))
+    try:
+        summary = execute(plan, store, backend=args.backend, workers=args.workers,
+                          progress=ProgressReporter("runs"))
+    finally:
+        store.close()
     store.finish("complete" if summary.failed == 0 else "complete-with-failures",
                  failed=summary.failed, seconds=round(summary.seconds, 2))
     runs = read_runs(out)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
 from analysis.commands.options import out_path
+from sim.engine import settings
 from sim.errors import InputError
 
 # SALib and matplotlib are imported in main(): every `govsim` command loads this
@@ -25,7 +27,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
     p.add_argument("--resume", action="store_true", help="continue the same analysis in --out, running only missing runs")
     p.add_argument("--retry-failed", action="store_true", help="resume, and rerun the runs that failed")
-    p.add_argument("--backend", choices=("serial", "process", "dask"), default="process",
+    p.add_argument("--backend", choices=settings.BACKENDS, default="process",
                    help="where runs execute (default: process, every local core)")
     p.add_argument("--workers", type=int, help="worker processes (default: every core)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="with --backend dask: the scheduler address (default: a local cluster)")
@@ -43,8 +45,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _check_args(args: argparse.Namespace) -> None:
-    if args.workers is not None and args.workers < 1:
-        raise InputError(f"must be at least 1, got {args.workers}", key="--workers")
+    from sim.engine.dask_backend import check_options
+
+    settings.check_workers(args.workers, args.backend, args.scheduler)
+    check_options(args.backend, args.scheduler)
     args.resume = args.resume or args.retry_failed  # as in `govsim sweep`
     if args.resume and args.overwrite:
         raise InputError("--resume continues --out and --overwrite replaces it; give one", key="--resume")
@@ -57,8 +61,7 @@ def _check_args(args: argparse.Namespace) -> None:
                 raise InputError("only with --converge", key=flag)
     if not args.tolerance > 0:
         raise InputError(f"must be positive, got {args.tolerance}", key="--tolerance")
-    if args.max_runs < 1:
-        raise InputError(f"must be at least 1, got {args.max_runs}", key="--max-runs")
+    settings.check("runs", args.max_runs, key="--max-runs")
 
 
 def _converge(args: argparse.Namespace, method: str):
@@ -95,8 +98,12 @@ def main(args: argparse.Namespace) -> int:
     X = design(analysis, levels)
     plan = build_plan(analysis, X, levels)
     out = args.out or fresh_directory(Path("results"), f"sensitivity-{analysis.name}")
+    if args.scheduler:
+        from sim.engine.dask_backend import check_reachable
+        check_reachable(args.scheduler)
     store = Store.open(out, plan, provenance(["govsim", *sys.argv[1:]]), overwrite=args.overwrite,
                        resume=args.resume)
+    args.resume_command = resume_command(args, out)  # what to say if this is interrupted
     try:
         report = run_analysis(analysis, store, plan, X, levels, converge=converge, backend=args.backend,
                               workers=args.workers, scheduler=args.scheduler, retry_failed=args.retry_failed,
@@ -105,6 +112,11 @@ def main(args: argparse.Namespace) -> int:
         store.finish("incomplete", error=str(e))
         print(f"govsim sensitivity: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        store.finish("interrupted")
+        raise
+    finally:
+        store.close()
     write_outputs(out, report, X)
     store.finish("complete", runs_analysed=report.runs, converged=report.converged,
                  seconds=round(report.seconds, 2))
@@ -113,3 +125,16 @@ def main(args: argparse.Namespace) -> int:
         print(f"govsim sensitivity: {o}: {why}", file=sys.stderr)
     print(f"\nresults: {out}")
     return 1 if report.undefined else 0
+
+
+def resume_command(args: argparse.Namespace, out: Path) -> str:
+    """The command that continues this analysis in out: its own options, --resume instead of --overwrite."""
+    argv = ["govsim", "sensitivity", str(args.analysis), "--out", str(out),
+            "--retry-failed" if args.retry_failed else "--resume"]
+    for flag, value, default in (("--backend", args.backend, "process"), ("--workers", args.workers, None),
+                                 ("--scheduler", args.scheduler, None), ("--converge", args.converge or None, None),
+                                 ("--tolerance", args.tolerance, 0.1), ("--max-runs", args.max_runs, 20_000),
+                                 ("--converge-on", args.converge_on, None)):
+        if value != default:
+            argv += [flag] if value is True else [flag, str(value)]
+    return shlex.join(argv)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from analysis.commands.options import out_path
+from sim.engine import settings
 from sim.errors import InputError
 
 if TYPE_CHECKING:
@@ -20,7 +22,6 @@ HELP = "run an experiment file (grid, LHS, Sobol' or listed points × replicates
 DESCRIPTION = (HELP + ". Runs go to every local core (process), one core (serial) or a Dask cluster (dask); "
                "--shard I/N runs one slice for SLURM job arrays (see `govsim slurm`, `govsim merge`).")
 ORDER = 20
-BACKENDS = ("serial", "process", "dask")  # as sim.engine.execute.BACKENDS; the model is imported only to run
 DRY_RUN_SAMPLES = 3
 # assumed parallel efficiency and start-up seconds per backend, from benchmarks/bench_sweep.py
 EFFICIENCY = {"serial": 1.0, "process": 0.9, "dask": 0.9}
@@ -32,7 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="experiment file, or a name in scenarios/experiments/")
     p.add_argument("--out", type=out_path, metavar="DIR",
                    help="results directory (default: results/NAME, NAME from the experiment file)")
-    p.add_argument("--backend", choices=BACKENDS, default="process",
+    p.add_argument("--backend", choices=settings.BACKENDS, default="process",
                    help="serial: this process; process (default): every local core; dask: a Dask cluster")
     p.add_argument("--workers", type=int, metavar="N",
                    help="worker processes (default: every core; dask: the cluster's)")
@@ -75,49 +76,63 @@ def main(args: argparse.Namespace) -> int:
     store = Store.open(out, plan, {**provenance(["govsim", *sys.argv[1:]]), "experiment": experiment.describe()},
                        overwrite=args.overwrite, resume=args.resume or args.retry_failed,
                        shard=shard[0], shards=shard[1])
+    args.resume_command = resume_command(args, out)  # what to say if this is interrupted
     where = f" (shard {shard[0]}/{shard[1]}: {plan.shard_runs(shard)} runs)" if shard[1] > 1 else ""
     draws = f" × {args.draws} posterior draws = {plan.n_runs} runs" if args.posterior else ""
     print(f"{size_line(experiment)}{draws}{where} -> {out}", file=sys.stderr)
-    summary = execute(plan, store, backend=args.backend, workers=args.workers, shard=shard,
-                      retry_failed=args.retry_failed, chunk_size=args.chunk_size,
-                      progress=ProgressReporter("runs"), scheduler=args.scheduler)
-    store.finish("complete" if summary.failed == 0 else "complete-with-failures",
-                 done=summary.done, failed=summary.failed, skipped=summary.skipped,
-                 seconds=round(summary.seconds, 2))
+    try:
+        summary = execute(plan, store, backend=args.backend, workers=args.workers, shard=shard,
+                          retry_failed=args.retry_failed, chunk_size=args.chunk_size,
+                          progress=ProgressReporter("runs"), scheduler=args.scheduler)
+    except KeyboardInterrupt:
+        store.finish("interrupted")
+        raise
+    finally:
+        store.close()
+    failed = store.failed()  # this session's failures and any earlier ones not retried
+    store.finish("complete" if failed == 0 else "complete-with-failures",
+                 done=summary.done, failed=failed, skipped=summary.skipped, seconds=round(summary.seconds, 2))
     if summary.to_do == 0:
         print(f"nothing to do: all {summary.skipped} runs{' of this shard' if shard[1] > 1 else ''} "
-              f"are in {out} (failed ones rerun with --retry-failed)")
+              f"are in {out}")
     else:
         print(f"{summary.done} runs done ({summary.failed} failed), {summary.skipped} already in the store, "
               f"in {clock(summary.seconds)}")
-    if summary.failed:
-        print(f"{summary.failed} runs failed; see the 'error' column of runs.parquet, and rerun them with "
-              "--retry-failed", file=sys.stderr)
+    if failed:
+        print(f"{failed} runs failed; see the 'error' column of {out / 'runs.parquet'}, and rerun them with: "
+              f"{resume_command(args, out, retry_failed=True)}", file=sys.stderr)
     if shard[1] > 1:
         print(f"when every shard has finished: govsim merge {out}")
     print(f"results: {out}")
-    return 1 if summary.failed else 0
+    return 1 if failed else 0
+
+
+def resume_command(args: argparse.Namespace, out: Path, *, retry_failed: bool = False) -> str:
+    """The command that continues this sweep in out: its own options, --resume instead of --overwrite."""
+    argv = ["govsim", "sweep", str(args.experiment), "--out", str(out),
+            "--retry-failed" if retry_failed or args.retry_failed else "--resume"]
+    for flag, value, default in (("--backend", args.backend, "process"), ("--workers", args.workers, None),
+                                 ("--scheduler", args.scheduler, None), ("--shard", args.shard, None),
+                                 ("--chunk-size", args.chunk_size, None)):
+        if value != default:
+            argv += [flag, str(value)]
+    return shlex.join(argv)
 
 
 def check_arguments(args: argparse.Namespace) -> tuple[int, int]:
     """Every command-line value checked before anything is read, run or written."""
     from sim.engine.plan import parse_shard
 
-    for name in ("workers", "chunk_size"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            raise InputError(f"must be at least 1, got {value}", key=f"--{name.replace('_', '-')}")
-    if args.scheduler and args.backend != "dask":
-        raise InputError("applies only to --backend dask", key="--scheduler")
+    settings.check_settings({"chunk_size": args.chunk_size}, keys={"chunk_size": "--chunk-size"})
+    settings.check_workers(args.workers, args.backend, args.scheduler)
     if args.overwrite and (args.resume or args.retry_failed):
         raise InputError("cannot be combined with --resume or --retry-failed", key="--overwrite")
     shard = parse_shard(args.shard) if args.shard is not None else (0, 1)
     if shard[1] > 1 and args.overwrite:
         raise InputError("cannot be combined with --shard: every shard would erase the others' results",
                          key="--overwrite")
-    if args.backend == "dask":
-        from sim.engine.dask_backend import require_dask
-        require_dask()
+    from sim.engine.dask_backend import check_options
+    check_options(args.backend, args.scheduler)
     return shard
 
 

@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 
 from analysis.sensitivity import methods as sa
+from sim.engine import settings
 from sim.errors import InputError, show, unknown_key
 from sim.levers import LEVER_BY_NAME, Lever
 from sim.names import check_name
@@ -149,13 +150,14 @@ def read(path: str | Path) -> Analysis:
     levers = _levers(data["levers"], m, source)
     bounds = _bounds(data.get("bounds", {}), levers, source)
     outcomes = _outcomes(data["outcomes"], source)
-    weeks = _int(data, "weeks", DEFAULT_WEEKS, 1, 10_000, source)
-    replicates = _int(data, "replicates", DEFAULT_REPLICATES, 1, 10_000, source)
-    seed = _int(data, "seed", DEFAULT_SEED, 0, 2**63 - 1, source)
+    weeks = settings.check("weeks", data.get("weeks", DEFAULT_WEEKS), source=source)
+    replicates = settings.check("replicates", data.get("replicates", DEFAULT_REPLICATES), source=source)
+    seed = settings.check("seed", data.get("seed", DEFAULT_SEED), source=source)
     crn = data.get("common_random_numbers", True)
     if not isinstance(crn, bool):
         raise InputError(f"expected true or false, got {show(crn)}", source=source, key="common_random_numbers")
     n = sa.check_n(m, data["n"], len(levers), options, source)
+    settings.check_size(sa.n_points(m.name, len(levers), n, options), replicates, source=source, key="n")
     scenario = load_referenced(data.get("scenario", DEFAULT_SCENARIO), path, "scenario")
     name = check_name(data.get("name", path.stem), source=source, key="name")
     return Analysis(name=name, method=m.name, levers=levers, bounds=bounds,
@@ -240,10 +242,3 @@ def _outcomes(value: Any, source: str) -> tuple[str, ...]:
     if len(set(value)) != len(value):
         raise InputError("an outcome is listed twice", source=source, key="outcomes")
     return tuple(value)
-
-
-def _int(data: Mapping[str, Any], key: str, default: int, low: int, high: int, source: str) -> int:
-    v = data.get(key, default)
-    if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
-        raise InputError(f"got {show(v)}; allowed: an integer in [{low}, {high}]", source=source, key=key)
-    return v

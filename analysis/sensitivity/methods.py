@@ -60,36 +60,151 @@ DUMMY = "(dummy)"
 TABLE_COLUMNS = ("output", "index", "partner", "value", "conf", "ci_low", "ci_high", "includes_zero")
 
 
+Rows = list[tuple]  # (parameter, output, index, partner, value, conf)
+
+
 @dataclass(frozen=True)
 class Method:
-    """One SALib method as govsim offers it: its indices, options and design."""
+    """One SALib method as govsim offers it, with everything that differs between
+    methods as data: its indices, options, how many points a design of N has, whether
+    designs nest, what N may be, how it samples and how it analyses."""
 
     name: str
     label: str
     indices: tuple[str, ...]          # indices reported, in table order
     converge_on: tuple[str, ...]      # default indices whose intervals --converge watches
+    main_index: tuple[str, ...]       # the indices a report and its bar chart show
+    points: Callable[[int, int, Mapping[str, Any]], int]              # (k, N, options) -> design rows
+    n_problem: Callable[[int, Mapping[str, Any]], str | None]         # what is wrong with N, if anything
+    draw: Callable[[dict, int, Mapping[str, Any], int], np.ndarray]   # (problem, N, options, seed) -> X
+    estimate: Callable[..., Rows]                                     # see _analyze_one
     options: Mapping[str, Any] = field(default_factory=dict)  # allowed options and defaults
     given_data: bool = False          # analyses any sample (and so gets a dummy)
     accepts_binary: bool = True       # a 0/1 input (thresholded uniform) is estimated correctly
+    nests: Callable[[Mapping[str, Any]], bool] = lambda options: True  # the design for 2N begins with N's
+    relative_width: bool = False      # --converge compares interval widths relative to the largest index
+    option_problem: Callable[[Mapping[str, Any]], tuple[str, str] | None] = lambda options: None
     n_meaning: str = "samples"
 
 
 COMMON_OPTIONS = {"num_resamples": 100, "conf_level": 0.95}
 SAMPLERS = ("sobol", "latin")
 
+
+def _rows(output: str, index: str, values, confs=None, params: Sequence[str] = (), partner: str = "") -> Rows:
+    return [(p, output, index, partner, float(values[j]), np.nan if confs is None else float(confs[j]))
+            for j, p in enumerate(params)]
+
+
+# -- Sobol' (Saltelli) --
+def _sobol_n(n: int, o: Mapping[str, Any]) -> str | None:
+    if n < 2 or n & (n - 1):
+        low = 1 << max(1, (max(n, 2) - 1).bit_length() - 1)
+        return (f"got {n}; allowed for Sobol': a power of two (e.g. {low} or {2 * low}), because the Sobol' "
+                "sequence is balanced only at powers of two")
+    return None
+
+
+def _sobol_estimate(prob, X, y, o, s, common, output) -> Rows:
+    names = prob["names"]
+    Si = salib_sobol.analyze(prob, y, calc_second_order=o["second_order"], seed=s, **common)
+    rows = _rows(output, "S1", Si["S1"], Si["S1_conf"], names) + _rows(output, "ST", Si["ST"], Si["ST_conf"], names)
+    if o["second_order"]:
+        rows += [(names[a], output, "S2", names[b], float(Si["S2"][a, b]), float(Si["S2_conf"][a, b]))
+                 for a in range(len(names)) for b in range(a + 1, len(names))]
+    return rows
+
+
+# -- Morris --
+def _morris_estimate(prob, X, y, o, s, common, output) -> Rows:
+    names = prob["names"]
+    Si = salib_morris.analyze(prob, X, y, num_levels=o["num_levels"], seed=s, **common)
+    return (_rows(output, "mu", Si["mu"], None, names) + _rows(output, "mu_star", Si["mu_star"],
+                                                               Si["mu_star_conf"], names)
+            + _rows(output, "sigma", Si["sigma"], None, names))
+
+
+def _morris_options(o: Mapping[str, Any]) -> tuple[str, str] | None:
+    if o["num_levels"] % 2:
+        return "num_levels", f"got {show(o['num_levels'])}; allowed: an even integer (SALib's Morris design)"
+    return None
+
+
+# -- extended FAST --
+def _fast_n(n: int, o: Mapping[str, Any]) -> str | None:
+    floor = 4 * o["M"] ** 2
+    return f"got {n}; allowed for FAST with M={o['M']}: more than 4·M² = {floor}" if n <= floor else None
+
+
+def _fast_estimate(prob, X, y, o, s, common, output) -> Rows:
+    Si = salib_fast.analyze(prob, y, M=o["M"], seed=s, **common)
+    names = prob["names"]
+    return _rows(output, "S1", Si["S1"], Si["S1_conf"], names) + _rows(output, "ST", Si["ST"], Si["ST_conf"], names)
+
+
+# -- given-data methods: any sample, analysed with a dummy column beside the levers --
+def _given_data_draw(prob: dict, n: int, o: Mapping[str, Any], s: int) -> np.ndarray:
+    if o["sampler"] == "latin":
+        return salib_latin.sample(prob, n, seed=s)
+    with warnings.catch_warnings():  # scipy warns when n is not a power of two; balance is not needed here
+        warnings.simplefilter("ignore", UserWarning)
+        unit = qmc.Sobol(d=prob["num_vars"], scramble=True, seed=s).random(n)
+    return scale_samples(unit, prob)
+
+
+def _at_least(need: Callable[[Mapping[str, Any]], int], label: str) -> Callable[[int, Mapping[str, Any]], str | None]:
+    def problem(n: int, o: Mapping[str, Any]) -> str | None:
+        return f"got {n}; allowed for {label}: at least {need(o)} samples" if n < need(o) else None
+    return problem
+
+
+def _rbd_fast_estimate(prob, X, y, o, s, common, output) -> Rows:
+    Si = salib_rbd_fast.analyze(prob, X, y, M=o["M"], seed=s, **common)
+    return _rows(output, "S1", Si["S1"], Si["S1_conf"], prob["names"])
+
+
+def _delta_estimate(prob, X, y, o, s, common, output) -> Rows:
+    # "raw": Plischke's bias-reduced estimator on the design as drawn
+    Si = salib_delta.analyze(prob, X, y, seed=s, method="delta", **common)
+    return _rows(output, "delta", Si["delta_raw"], Si["delta_raw_conf"], prob["names"])
+
+
+def _pawn_estimate(prob, X, y, o, s, common, output) -> Rows:
+    est, conf = pawn_with_intervals(prob, X, y, o["S"], o["num_resamples"], o["conf_level"], s)
+    return [row for index in PAWN_INDICES for row in _rows(output, index, est[index], conf[index], prob["names"])]
+
+
+PAWN_INDICES = ("median", "mean", "minimum", "maximum")
+_GIVEN = {"given_data": True, "points": lambda k, n, o: n, "draw": _given_data_draw,
+          "nests": lambda o: o.get("sampler", "sobol") == "sobol", "n_meaning": "samples; points = N"}
+
 METHODS: dict[str, Method] = {m.name: m for m in (
-    Method("sobol", "Sobol'", ("S1", "ST", "S2"), ("S1", "ST"), {"second_order": True},
+    Method("sobol", "Sobol'", ("S1", "ST", "S2"), ("S1", "ST"), ("S1", "ST"),
+           points=lambda k, n, o: n * (2 * k + 2 if o.get("second_order", True) else k + 2),
+           n_problem=_sobol_n,
+           draw=lambda prob, n, o, s: salib_sobol_sampler.sample(prob, n, calc_second_order=o["second_order"],
+                                                                 seed=s),
+           estimate=_sobol_estimate, options={"second_order": True},
            n_meaning="base samples N (a power of two); points = N·(2k+2), or N·(k+2) without second order"),
-    Method("morris", "Morris elementary effects", ("mu", "mu_star", "sigma"), ("mu_star",),
-           {"num_levels": 4}, n_meaning="trajectories; points = N·(k+1)"),
-    Method("fast", "extended FAST", ("S1", "ST"), ("S1", "ST"), {"M": 4}, accepts_binary=False,
+    Method("morris", "Morris elementary effects", ("mu", "mu_star", "sigma"), ("mu_star",), ("mu_star", "sigma"),
+           points=lambda k, n, o: n * (k + 1),
+           n_problem=lambda n, o: f"got {n}; allowed for Morris: at least 2 trajectories" if n < 2 else None,
+           draw=lambda prob, n, o, s: salib_morris_sampler.sample(prob, n, num_levels=o["num_levels"], seed=s),
+           estimate=_morris_estimate, options={"num_levels": 4}, relative_width=True,
+           option_problem=_morris_options, n_meaning="trajectories; points = N·(k+1)"),
+    Method("fast", "extended FAST", ("S1", "ST"), ("S1", "ST"), ("S1", "ST"),
+           points=lambda k, n, o: n * k, n_problem=_fast_n,
+           draw=lambda prob, n, o, s: salib_fast_sampler.sample(prob, n, M=o["M"], seed=s),
+           estimate=_fast_estimate, options={"M": 4}, accepts_binary=False, nests=lambda o: False,
            n_meaning="samples per parameter (more than 4·M²); points = N·k"),
-    Method("rbd_fast", "RBD-FAST", ("S1",), ("S1",), {"M": 10, "sampler": "sobol"}, given_data=True,
-           accepts_binary=False, n_meaning="samples; points = N"),
-    Method("delta", "delta moment-independent", ("delta",), ("delta",), {"sampler": "sobol"},
-           given_data=True, n_meaning="samples; points = N"),
-    Method("pawn", "PAWN", ("median", "mean", "minimum", "maximum"), ("median",),
-           {"S": 10, "sampler": "sobol"}, given_data=True, n_meaning="samples; points = N"),
+    Method("rbd_fast", "RBD-FAST", ("S1",), ("S1",), ("S1",), n_problem=_at_least(lambda o: 20, "RBD-FAST"),
+           estimate=_rbd_fast_estimate, options={"M": 10, "sampler": "sobol"}, accepts_binary=False, **_GIVEN),
+    Method("delta", "delta moment-independent", ("delta",), ("delta",), ("delta",),
+           n_problem=_at_least(lambda o: 20, "delta moment-independent"), estimate=_delta_estimate,
+           options={"sampler": "sobol"}, **_GIVEN),
+    Method("pawn", "PAWN", PAWN_INDICES, ("median",), ("median",),
+           n_problem=_at_least(lambda o: 2 * o["S"], "PAWN"), estimate=_pawn_estimate,
+           options={"S": 10, "sampler": "sobol"}, **_GIVEN),
 )}
 
 
@@ -133,9 +248,9 @@ def check_options(m: Method, options: Mapping[str, Any], source: str | None = No
     if not 0.5 <= out["conf_level"] < 1:
         raise InputError(f"got {show(out['conf_level'])}; allowed: a number in [0.5, 1)",
                          source=source, key=f"{prefix}conf_level")
-    if m.name == "morris" and out["num_levels"] % 2:
-        raise InputError(f"got {show(out['num_levels'])}; allowed: an even integer (SALib's Morris design)",
-                         source=source, key=f"{prefix}num_levels")
+    problem = m.option_problem(out)
+    if problem:
+        raise InputError(problem[1], source=source, key=f"{prefix}{problem[0]}")
     return out
 
 
@@ -144,23 +259,9 @@ def check_n(m: Method, n: Any, k: int, options: Mapping[str, Any], source: str |
     """N for this method, or an InputError saying what N must be."""
     if isinstance(n, bool) or not isinstance(n, int):
         raise InputError(f"expected an integer, got {show(n)}; allowed: {m.n_meaning}", source=source, key=key)
-    if m.name == "sobol":
-        if n < 2 or n & (n - 1):
-            low = 1 << max(1, (max(n, 2) - 1).bit_length() - 1)
-            raise InputError(f"got {n}; allowed for Sobol': a power of two (e.g. {low} or {2 * low}), because the "
-                             "Sobol' sequence is balanced only at powers of two", source=source, key=key)
-    elif m.name == "fast":
-        floor = 4 * options["M"] ** 2
-        if n <= floor:
-            raise InputError(f"got {n}; allowed for FAST with M={options['M']}: more than 4·M² = {floor}",
-                             source=source, key=key)
-    elif m.name == "morris":
-        if n < 2:
-            raise InputError(f"got {n}; allowed for Morris: at least 2 trajectories", source=source, key=key)
-    else:
-        need = 20 if m.name != "pawn" else 2 * options["S"]
-        if n < need:
-            raise InputError(f"got {n}; allowed for {m.label}: at least {need} samples", source=source, key=key)
+    problem = m.n_problem(n, options)
+    if problem:
+        raise InputError(problem, source=source, key=key)
     return n
 
 
@@ -188,22 +289,12 @@ def problem(bounds: Mapping[str, tuple[float, float]]) -> dict[str, Any]:
 
 def n_points(method_name: str, k: int, n: int, options: Mapping[str, Any]) -> int:
     """Rows of the design (model evaluations before replicates)."""
-    if method_name == "sobol":
-        return n * (2 * k + 2 if options.get("second_order", True) else k + 2)
-    if method_name == "morris":
-        return n * (k + 1)
-    if method_name == "fast":
-        return n * k
-    return n
+    return METHODS[method_name].points(k, n, options)
 
 
 def nested(method_name: str, options: Mapping[str, Any]) -> bool:
     """Whether the design for 2N begins with the design for N (so runs can be reused)."""
-    if method_name in ("sobol", "morris"):
-        return True
-    if method_name == "fast":
-        return False
-    return options.get("sampler", "sobol") == "sobol"
+    return METHODS[method_name].nests(options)
 
 
 def derived_seed(seed: int, purpose: int) -> int:
@@ -217,20 +308,7 @@ def sample(method_name: str, bounds: Mapping[str, tuple[float, float]], n: int, 
     """The method's design, scaled to bounds, in the row order its analyser expects."""
     m = METHODS[method_name]
     opts = check_options(m, options or {})
-    prob = problem(bounds)
-    s = derived_seed(seed, 1)
-    if m.name == "sobol":
-        return salib_sobol_sampler.sample(prob, n, calc_second_order=opts["second_order"], seed=s)
-    if m.name == "morris":
-        return salib_morris_sampler.sample(prob, n, num_levels=opts["num_levels"], seed=s)
-    if m.name == "fast":
-        return salib_fast_sampler.sample(prob, n, M=opts["M"], seed=s)
-    if opts["sampler"] == "latin":
-        return salib_latin.sample(prob, n, seed=s)
-    with warnings.catch_warnings():  # scipy warns when n is not a power of two; balance is not needed here
-        warnings.simplefilter("ignore", UserWarning)
-        unit = qmc.Sobol(d=len(bounds), scramble=True, seed=s).random(n)
-    return scale_samples(unit, prob)
+    return m.draw(problem(bounds), n, opts, derived_seed(seed, 1))
 
 
 # ---- analysis ------------------------------------------------------------------------------------------
@@ -264,52 +342,14 @@ def analyze(method_name: str, bounds: Mapping[str, tuple[float, float]], X: np.n
 def _analyze_one(m: Method, opts: Mapping[str, Any], bounds: Mapping[str, tuple[float, float]],
                  X: np.ndarray, y: np.ndarray, seed: int, output: str) -> pd.DataFrame:
     prob = problem(bounds)
-    names = prob["names"]
-    s = derived_seed(seed, 2)
-    common = {"num_resamples": opts["num_resamples"], "conf_level": opts["conf_level"]}
-    rows: list[tuple] = []
-
-    def add(index: str, values, confs=None, params=names, partner=""):
-        for j, p in enumerate(params):
-            conf = np.nan if confs is None else float(confs[j])
-            rows.append((p, output, index, partner, float(values[j]), conf))
-
     if np.ptp(y) == 0:  # a constant output: nothing has any influence (SALib would divide by zero)
-        return _constant_table(m, opts, names, output)
+        return _constant_table(m, opts, prob["names"], output)
+    if m.given_data:
+        X, prob, _ = _with_dummy(X, prob, seed)
+    common = {"num_resamples": opts["num_resamples"], "conf_level": opts["conf_level"]}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SALib's notices (constant output, FAST CI caveat, delta bins)
-        if m.name == "sobol":
-            Si = salib_sobol.analyze(prob, y, calc_second_order=opts["second_order"], seed=s, **common)
-            add("S1", Si["S1"], Si["S1_conf"])
-            add("ST", Si["ST"], Si["ST_conf"])
-            if opts["second_order"]:
-                for a in range(len(names)):
-                    for b in range(a + 1, len(names)):
-                        rows.append((names[a], output, "S2", names[b], float(Si["S2"][a, b]),
-                                     float(Si["S2_conf"][a, b])))
-        elif m.name == "morris":
-            Si = salib_morris.analyze(prob, X, y, num_levels=opts["num_levels"], seed=s, **common)
-            add("mu", Si["mu"])
-            add("mu_star", Si["mu_star"], Si["mu_star_conf"])
-            add("sigma", Si["sigma"])
-        elif m.name == "fast":
-            Si = salib_fast.analyze(prob, y, M=opts["M"], seed=s, **common)
-            add("S1", Si["S1"], Si["S1_conf"])
-            add("ST", Si["ST"], Si["ST_conf"])
-        else:
-            Xd, probd, named = _with_dummy(X, prob, seed)
-            if m.name == "rbd_fast":
-                Si = salib_rbd_fast.analyze(probd, Xd, y, M=opts["M"], seed=s, **common)
-                add("S1", Si["S1"], Si["S1_conf"], named)
-            elif m.name == "delta":
-                # "raw": Plischke's bias-reduced estimator on the design as drawn
-                Si = salib_delta.analyze(probd, Xd, y, seed=s, method="delta", **common)
-                add("delta", Si["delta_raw"], Si["delta_raw_conf"], named)
-            else:
-                est, conf = pawn_with_intervals(probd, Xd, y, opts["S"], opts["num_resamples"],
-                                                opts["conf_level"], s)
-                for index in m.indices:
-                    add(index, est[index], conf[index], named)
+        rows = m.estimate(prob, X, y, opts, derived_seed(seed, 2), common, output)
     return _table(rows)
 
 

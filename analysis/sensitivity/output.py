@@ -67,10 +67,8 @@ def figures_for(figures: Path, outcome: str, table: pd.DataFrame, report: Report
         paths += style.save(plots.morris(table, title, unit), figures, f"morris-{outcome}")
         paths += style.save(plots.bars(table, ("mu_star",), title, "μ*"), figures, f"bars-{outcome}")
     else:
-        main = {"sobol": ("S1", "ST"), "fast": ("S1", "ST"), "rbd_fast": ("S1",), "delta": ("delta",),
-                "pawn": ("median",)}[a.method]
-        paths += style.save(plots.bars(table, main, title), figures, f"bars-{outcome}")
-    if a.method == "sobol" and (table["index"] == "S2").any():
+        paths += style.save(plots.bars(table, m.main_index, title), figures, f"bars-{outcome}")
+    if (table["index"] == "S2").any():
         paths += style.save(plots.s2_heatmap(table, title), figures, f"s2-{outcome}")
     if report.convergence is not None and report.convergence["n"].nunique() > 1:
         h = report.convergence[report.convergence["output"] == outcome]

@@ -209,7 +209,7 @@ def run_analysis(a: Analysis, store: Store, plan: Plan, X: np.ndarray, levels: S
         table = sa.analyze(a.method, a.design_bounds, X[lv.rows], means[:, cols], a.seed, a.options, good)
         report.indices = {o: table[table["output"] == o] for o in good}
         history.append(table.reset_index().assign(n=lv.n, runs=lv.runs_total))
-        report.widest = sa.widest_interval(table, watched, relative_to_max=a.method == "morris")
+        report.widest = sa.widest_interval(table, watched, relative_to_max=m.relative_width)
         if converge is not None:
             report.converged = bool(report.widest <= converge.tolerance)
             if report.converged:
@@ -220,10 +220,6 @@ def run_analysis(a: Analysis, store: Store, plan: Plan, X: np.ndarray, levels: S
 
 
 # ---- reading the report -------------------------------------------------------------------------------
-MAIN_INDEX = {"sobol": ("S1", "ST"), "morris": ("mu_star", "sigma"), "fast": ("S1", "ST"),
-              "rbd_fast": ("S1",), "delta": ("delta",), "pawn": ("median",)}
-
-
 def wide(table: pd.DataFrame, indices: Sequence[str]) -> pd.DataFrame:
     """One row per parameter: each index with its interval and zero flag, sorted by the first."""
     first = table[table["partner"] == ""]
@@ -247,7 +243,7 @@ def format_report(r: Report) -> str:
     m = sa.METHODS[a.method]
     lines = []
     for o, table in r.indices.items():
-        idx = MAIN_INDEX[a.method]
+        idx = m.main_index
         w = wide(table, idx)
         lines.append(f"\n{o} — {m.label}, N={r.levels[r.levels_done - 1].n}, {r.runs} runs "
                      f"(95% intervals; * interval includes zero)")

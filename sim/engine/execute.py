@@ -16,8 +16,10 @@ import multiprocessing as mp
 import os
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -26,14 +28,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sim.errors import InputError
+from sim.errors import unknown_key
 from sim.outcomes import OUTCOME_NAMES
-from sim.engine.plan import Chunk, Plan, RunSpec
+from sim.engine.lifecycle import end_with
+from sim.engine.plan import Chunk, Plan, RunSpec, Task
 from sim.run import run
+from sim.engine.settings import BACKENDS, available_cores
 from sim.engine.store import RUNS_SCHEMA, TIMESERIES_SCHEMA, Store
 
 Progress = Callable[[int, int], None]  # (runs done, runs to do)
-BACKENDS = ("serial", "process", "dask")
 GUIDED_SHARE = 3  # a chunk is at most 1/(GUIDED_SHARE × workers) of the runs left
 PARTS = 256           # a large sweep writes about this many parts per table ...
 PART_RUNS_MAX = 8192  # ... of at most this many runs each (and see store.PartWriter)
@@ -58,8 +61,7 @@ def run_chunk(spec: RunSpec, chunk: Chunk) -> tuple[pa.Table, pa.Table]:
     series: list[tuple[int, np.ndarray, np.ndarray]] = []
     for task, scenario, levers, attempt in chunk.tasks(spec):
         start = time.perf_counter()
-        row = {"run_id": task.run_id, "point_id": task.point_id, "scenario": scenario,
-               "replicate": task.replicate, "seed": task.seed, "weeks": spec.weeks, **levers}
+        row = _base_row(spec, task, scenario, levers)
         try:
             record = run(levers, seed=task.seed, weeks=spec.weeks, timeseries_every=spec.timeseries_every)
             row.update(record.outcomes, status="ok", error="")
@@ -71,6 +73,11 @@ def run_chunk(spec: RunSpec, chunk: Chunk) -> tuple[pa.Table, pa.Table]:
         row.update(attempt=attempt, wall_time_s=time.perf_counter() - start)
         runs.append(row)
     return pa.Table.from_pylist(runs, schema=RUNS_SCHEMA), _timeseries_table(series)
+
+
+def _base_row(spec: RunSpec, task: Task, scenario: str, levers: dict[str, Any]) -> dict[str, Any]:
+    return {"run_id": task.run_id, "point_id": task.point_id, "scenario": scenario,
+            "replicate": task.replicate, "seed": task.seed, "weeks": spec.weeks, **levers}
 
 
 def _timeseries_table(series: list[tuple[int, np.ndarray, np.ndarray]]) -> pa.Table:
@@ -164,7 +171,7 @@ def execute(plan: Plan, store: Store, *, backend: str = "process", workers: int 
     `scheduler`, or a local cluster with one worker per core when there is none).
     """
     if backend not in BACKENDS:
-        raise InputError(f"unknown backend '{backend}'; allowed: {', '.join(BACKENDS)}", key="--backend")
+        raise unknown_key(str(backend), BACKENDS, source=None, what="backend")
     start = time.perf_counter()
     pending = pending_runs(plan, store, shard, retry_failed)
     requested = workers
@@ -192,24 +199,20 @@ def execute(plan: Plan, store: Store, *, backend: str = "process", workers: int 
             _run_processes(spec, make_chunks(plan, pending, workers, chunk_size), workers, collect)
         else:
             from sim.engine.dask_backend import run_dask  # optional extra: says how to install it
-            run_dask(spec, lambda threads: make_chunks(plan, pending, threads, chunk_size), collect,
+            run_dask(spec, lambda threads: make_chunks(plan, pending, threads, chunk_size), run_chunk, collect,
                      workers=requested, scheduler=scheduler)
     return Summary(len(pending), done, failed, pending.skipped, time.perf_counter() - start)
 
 
-def available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 _SPEC: RunSpec | None = None
+MAX_LOST = 3  # a chunk in flight when a worker died this many times is recorded as failed
 
 
-def _init_worker(spec: RunSpec) -> None:
+def _init_worker(spec: RunSpec, sweep_pid: int | None = None) -> None:
     global _SPEC
     _SPEC = spec
+    if sweep_pid is not None:
+        end_with(sweep_pid)  # never outlive the sweep (see sim.engine.lifecycle)
 
 
 def _work(chunk: Chunk) -> tuple[pa.Table, pa.Table]:
@@ -227,22 +230,103 @@ def start_fork_server() -> None:
 
 
 WORKER_MODULES = ["sim.engine.execute"]
+Lost = list[tuple[Chunk, int]]  # chunks whose worker died, and how often that has happened
 
 
 def _run_processes(spec: RunSpec, chunks: Iterator[Chunk], workers: int,
                    collect: Callable[[pa.Table, pa.Table], None]) -> None:
     """Worker processes receive the run settings once and take chunks, each carrying its
     own points; at most two chunks per worker are in flight, so memory stays bounded
-    however long the plan."""
+    however long the plan.
+
+    A worker that dies (SIGKILL, the out-of-memory killer) breaks its pool: the
+    chunks then in flight go to a fresh pool and the sweep goes on. A chunk lost
+    MAX_LOST times is recorded as failed runs (rerun them with --retry-failed), so
+    a run that kills its worker every time cannot stop the sweep either.
+    """
+    retry: Lost = []
+    while True:
+        lost = _run_pool(spec, chunks, retry, workers, collect)
+        if not lost:
+            return
+        retry = []
+        for chunk, times in lost:
+            if times >= MAX_LOST:
+                collect(*_lost_chunk(spec, chunk, times))
+            else:
+                retry.append((chunk, times))
+
+
+def _new_pool(spec: RunSpec, workers: int) -> ProcessPoolExecutor:
     # forkserver: workers start clean, not forked from a process that may hold threads;
     # the server imports the model once, and every worker forks from it ready to run
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(WORKER_MODULES)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(spec,)) as pool:
-        in_flight = {pool.submit(_work, c) for c in islice(chunks, 2 * workers)}
-        while in_flight:
-            finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                               initargs=(spec, os.getpid()))
+
+
+def _run_pool(spec: RunSpec, chunks: Iterator[Chunk], retry: Lost, workers: int,
+              collect: Callable[[pa.Table, pa.Table], None]) -> Lost:
+    """Chunks (the retried ones first, then the rest) on one pool, until all are done
+    (returns []) or a worker dies (returns the chunks it did not finish)."""
+    pool = _new_pool(spec, workers)
+    todo = deque(retry)
+    in_flight: dict[Future, tuple[Chunk, int]] = {}
+    broken = False
+
+    def submit_next() -> bool:
+        nonlocal broken
+        item = todo.popleft() if todo else next(((c, 0) for c in chunks), None)
+        if item is None:
+            return False
+        try:
+            in_flight[pool.submit(_work, item[0])] = item
+        except BrokenProcessPool:  # a worker died since the last look
+            todo.appendleft(item)
+            broken = True
+            return False
+        return True
+
+    try:
+        while len(in_flight) < 2 * workers and submit_next():
+            pass
+        while in_flight or broken:
+            if not broken:
+                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                broken = any(isinstance(f.exception(), BrokenProcessPool) for f in finished)
+            if broken:
+                wait(in_flight)  # a broken pool settles every future at once
+                lost = []
+                for f, (chunk, times) in in_flight.items():
+                    if f.exception() is None:
+                        collect(*f.result())
+                    else:
+                        lost.append((chunk, times + 1))
+                return lost + list(todo)
             for f in finished:
+                in_flight.pop(f)
                 collect(*f.result())
-                in_flight.update(pool.submit(_work, c) for c in islice(chunks, 1))
+                submit_next()
+        return []
+    except BaseException:  # Ctrl-C, SIGTERM, a full disk: end the workers now, not after their chunks
+        _kill_workers(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    # the executor offers no public way to stop running tasks; its process table is stable since 3.8
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.kill()
+
+
+def _lost_chunk(spec: RunSpec, chunk: Chunk, times: int) -> tuple[pa.Table, pa.Table]:
+    """A chunk whose worker died every time it ran, as failed runs."""
+    error = (f"WorkerLost: the worker process running this run's chunk died {times} times (killed by a signal, "
+             "e.g. the out-of-memory killer); rerun with --retry-failed, with fewer --workers if memory is short")
+    rows = [{**_base_row(spec, task, scenario, levers), **{name: float("nan") for name in OUTCOME_NAMES},
+             "status": "failed", "error": error, "attempt": attempt, "wall_time_s": 0.0}
+            for task, scenario, levers, attempt in chunk.tasks(spec)]
+    return pa.Table.from_pylist(rows, schema=RUNS_SCHEMA), TIMESERIES_SCHEMA.empty_table()

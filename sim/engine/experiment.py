@@ -41,8 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.engine import design
-from sim.errors import InputError, closest, show, unknown_key
+from sim.engine import design, settings
+from sim.errors import InputError, did_you_mean, show, unknown_key
 from sim.levers import LEVER_BY_NAME, Lever, lever, resolve
 from sim.names import check_name
 from sim.engine.plan import DesignPoints, Plan
@@ -53,7 +53,6 @@ EXPERIMENT_DIR = SCENARIO_DIR / "experiments"
 TOP_LEVEL = ("name", "description", "scenario", "scenarios", "seed", "replicates", "weeks", "timeseries",
              "common_random_numbers", "levers", "design", "vary")
 DESIGN_KEYS = {"grid": ("kind",), "lhs": ("kind", "n"), "sobol": ("kind", "n"), "list": ("kind", "file", "rows")}
-MAX_POINTS = 10_000_000
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 
 
@@ -137,15 +136,15 @@ def load_experiment(reference: str | Path) -> Experiment:
     name = check_name(data.get("name", path.stem), source=source, key="name")
     description = _string(data, "description", source, "")
     scenarios = _scenarios(data, path)
-    seed = _integer(data, "seed", source, DEFAULT_SEED, low=0)
-    replicates = _integer(data, "replicates", source, 1, low=1)
-    weeks = _integer(data, "weeks", source, DEFAULT_WEEKS, low=1)
+    seed = settings.check("seed", data.get("seed", DEFAULT_SEED), source=source)
+    replicates = settings.check("replicates", data.get("replicates", 1), source=source)
+    weeks = settings.check("weeks", data.get("weeks", DEFAULT_WEEKS), source=source)
     every = _timeseries(data.get("timeseries", "none"), source)
     crn = data.get("common_random_numbers", False)
     if not isinstance(crn, bool):
         raise InputError(f"expected true or false, got {show(crn)}", source=source, key="common_random_numbers")
     fixed = _fixed(data.get("levers", {}), source)
-    kind, options, rows, varied = _design(data, path, seed)
+    kind, options, rows, varied = _design(data, path, seed, replicates * len(scenarios))
     overlap = sorted(set(varied) & set(fixed))
     if overlap:
         raise InputError(f"lever '{overlap[0]}' is both fixed under [levers] and varied by the design; "
@@ -161,16 +160,6 @@ def _string(data: Mapping[str, Any], key: str, source: str, default: str) -> str
     value = data.get(key, default)
     if not isinstance(value, str):
         raise InputError(f"expected a string, got {show(value)}", source=source, key=key)
-    return value
-
-
-def _integer(data: Mapping[str, Any], key: str, source: str, default: int, *, low: int) -> int:
-    value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InputError(f"expected an integer, got {show(value)}; allowed: an integer >= {low}",
-                         source=source, key=key)
-    if value < low:
-        raise InputError(f"out of bounds: {value}; allowed: an integer >= {low}", source=source, key=key)
     return value
 
 
@@ -218,8 +207,11 @@ def _fixed(levers: Any, source: str) -> dict[str, Any]:
 
 
 # ---- the design ---------------------------------------------------------------------------------------
-def _design(data: Mapping[str, Any], path: Path, seed: int) -> tuple[str, dict[str, Any], design.Rows, list[str]]:
-    """(kind, options, rows, varied levers) of the [design] and [vary] tables."""
+def _design(data: Mapping[str, Any], path: Path, seed: int,
+            runs_per_row: int) -> tuple[str, dict[str, Any], design.Rows, list[str]]:
+    """(kind, options, rows, varied levers) of the [design] and [vary] tables; a
+    design's size is checked before its rows are built (runs_per_row: replicates ×
+    base scenarios)."""
     source = str(path)
     spec = data.get("design")
     if spec is None:
@@ -244,6 +236,7 @@ def _design(data: Mapping[str, Any], path: Path, seed: int) -> tuple[str, dict[s
             raise InputError("a list design takes its points from design.file or design.rows; "
                              "remove [vary]", source=source, key="vary")
         rows, options = _list_rows(spec, path)
+        settings.check_size(len(rows), runs_per_row, source=source, key="design")
         listed = design.ListedRows.from_dicts(rows)
         return kind, options, listed, list(listed.names)
     if not isinstance(vary, dict) or not vary:
@@ -251,18 +244,14 @@ def _design(data: Mapping[str, Any], path: Path, seed: int) -> tuple[str, dict[s
                          "admin_burden_share = { low = 0.2, high = 0.7 }", source=source, key="vary")
     if kind == "grid":
         factors = {name: _grid_values(name, value, source) for name, value in vary.items()}
-        size = math.prod(len(v) for v in factors.values())
-        if size > MAX_POINTS:
-            raise InputError(f"the grid has {size:,} points; allowed: at most {MAX_POINTS:,}",
-                             source=source, key="vary")
+        settings.check_size(math.prod(len(v) for v in factors.values()), runs_per_row, source=source, key="vary")
         return kind, {}, design.GridRows(factors), list(factors)
     n = spec.get("n")
     if n is None:
         raise InputError(f"missing: the number of points, e.g. n = {64 if kind == 'sobol' else 100}",
                          source=source, key="design.n")
-    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_POINTS:
-        raise InputError(f"expected the number of points, got {show(n)}; allowed: an integer in [1, {MAX_POINTS:,}]",
-                         source=source, key="design.n")
+    settings.check("points", n, source=source, key="design.n")
+    settings.check_size(n, runs_per_row, source=source, key="design.n")
     if kind == "sobol" and n & (n - 1):
         below = 1 << (n.bit_length() - 1)
         raise InputError(f"got {n}; allowed: a power of two (Sobol' balance holds only for 2^m points), "
@@ -329,9 +318,7 @@ def _range(name: str, value: Any, source: str, kind: str) -> design.Range:
 
 
 def _unknown(name: Any, candidates: Sequence[str], source: str, key: str, what: str) -> InputError:
-    guess = closest(str(name), candidates)
-    hint = f"did you mean '{guess}'?" if guess else f"allowed: {', '.join(candidates)}"
-    return InputError(f"unknown {what} {show(name)}; {hint}", source=source, key=key)
+    return InputError(f"unknown {what} {show(name)}; {did_you_mean(name, candidates)}", source=source, key=key)
 
 
 def _checked(lv: Lever, value: Any, source: str, key: str) -> Any:

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,12 +34,14 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sim.errors import InputError
-from sim.engine.store import MANIFEST, PART, RUNS, SHARDS, TIMESERIES, part_names, read_manifest, write_json, write_new
+from sim.engine.store import (MANIFEST, MERGE_LOCK, PART, RUNS, SHARDS, TIMESERIES, Lock, check_parts, part_names,
+                              read_manifest, read_part, remove_dead_temporaries, rows_in_part, write_json,
+                              write_new)
 
 PART_ROWS = 262_144      # runs per merged part: four row groups
 ROW_GROUP = 65_536       # rows per Parquet row group of a merged part (the last may be shorter)
 ORPHAN_AGE_S = 60        # a shard's timeseries part this old without its runs part is a crash's leftover
-LOCK = ".merge.lock"
+LOCK = MERGE_LOCK
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,9 @@ def merge(path: Path | str, part_rows: int = PART_ROWS) -> MergeReport:
 def _merge(path: Path, manifest: dict[str, Any], part_rows: int) -> MergeReport:
     runs_dir, ts_dir = path / RUNS, path / TIMESERIES
     _remove_orphans(runs_dir, ts_dir)
+    check_parts(path)  # a bad part stops the merge before anything is rewritten
     names = part_names(runs_dir)
-    rows = {n: pq.ParquetFile(runs_dir / n).metadata.num_rows for n in names}
+    rows = {n: rows_in_part(runs_dir / n) for n in names}
     winners = _winners(runs_dir, names)
     kept = {names[i]: df for i, df in winners.groupby("part")}
     generation = _next_generation(runs_dir, ts_dir)
@@ -118,7 +119,7 @@ def _winners(runs_dir: Path, names: list[str]) -> pd.DataFrame:
     """
     frames = []
     for i, name in enumerate(names):
-        t = pq.read_table(runs_dir / name, columns=["run_id", "attempt", "status"])
+        t = read_part(runs_dir / name, columns=["run_id", "attempt", "status"])
         frames.append(pd.DataFrame({"run_id": t["run_id"].to_numpy(), "attempt": t["attempt"].to_numpy(),
                                     "ok": pc.equal(t["status"], "ok").to_numpy(zero_copy_only=False),
                                     "part": np.full(t.num_rows, i, np.int64),
@@ -212,42 +213,12 @@ class RowGroupWriter:
 @contextmanager
 def _lock(path: Path) -> Iterator[None]:
     """One merge at a time per store: a second would remove the first's parts in progress."""
-    lock = path / LOCK
-    me = {"host": socket.gethostname(), "pid": os.getpid(),
-          "since": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-    for _ in range(2):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            if _stale(lock):
-                lock.unlink(missing_ok=True)
-                continue
-            raise InputError(f"another merge is running ({lock.read_text().strip()}); if none is, "
-                             f"remove {lock}", source=str(path)) from None
-        with os.fdopen(fd, "w") as f:
-            json.dump(me, f)
-        break
+    lock = Lock(path / LOCK, "another merge").acquire()
     try:
+        remove_dead_temporaries(path, merges=True)  # a killed merge's half-written parts
         yield
     finally:
-        lock.unlink(missing_ok=True)
-
-
-def _stale(lock: Path) -> bool:
-    """A lock left by a merge that died on this host."""
-    try:
-        holder = json.loads(lock.read_text())
-    except (OSError, ValueError):
-        return False
-    if holder.get("host") != socket.gethostname():
-        return False
-    try:
-        os.kill(int(holder["pid"]), 0)
-    except ProcessLookupError:
-        return True
-    except (OSError, KeyError, ValueError):
-        return False
-    return False
+        lock.release()
 
 
 def _remove_orphans(runs_dir: Path, ts_dir: Path) -> None:
@@ -274,7 +245,7 @@ def _report(path: Path, manifest: dict[str, Any], parts_before: int, dropped: in
     runs_dir = path / RUNS
     names = part_names(runs_dir)
     winners = _winners(runs_dir, names)
-    ts_rows = sum(pq.ParquetFile(path / TIMESERIES / n).metadata.num_rows for n in part_names(path / TIMESERIES))
+    ts_rows = sum(rows_in_part(path / TIMESERIES / n) for n in part_names(path / TIMESERIES))
     expected = int(manifest.get("n_runs", len(winners)))
     shards = int(manifest.get("shards", 1))
     missing_ids = np.setdiff1d(np.arange(expected, dtype=np.int64), winners["run_id"].to_numpy())

@@ -26,6 +26,7 @@ the manifest, the others check that it describes the same plan and join.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -164,6 +165,111 @@ def shard_part_name(shard: int, seq: int) -> str:
     return f"part-s{shard:03d}-{seq:06d}.parquet"
 
 
+MERGE_LOCK = ".merge.lock"
+LOCK_REFRESH_S = 30   # a lock's holder touches it this often
+LOCK_STALE_S = 300    # a lock untouched this long was left by a process that died (on any node)
+
+
+class Lock:
+    """An exclusive lock file: one writer of a shard, or one merge, per store.
+
+    Created with O_EXCL (atomic on local disks and NFSv3+); it records host, pid and
+    time, and a thread touches it every LOCK_REFRESH_S while it is held. A lock is
+    stale, and taken over, when its holder was on this host and is gone, or when
+    nobody has touched it for LOCK_STALE_S (its holder died on another node).
+    """
+
+    def __init__(self, file: Path, what: str) -> None:
+        self.file = file
+        self.what = what
+        self._stop = threading.Event()
+        self._token = f"{socket.gethostname()}-{os.getpid()}-{threading.get_ident()}-{time.time_ns()}"
+
+    def acquire(self) -> Lock:
+        me = {"host": socket.gethostname(), "pid": os.getpid(), "token": self._token,
+              "since": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+        for _ in range(3):
+            try:
+                fd = os.open(self.file, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                if _stale(self.file):
+                    self.file.unlink(missing_ok=True)
+                    continue
+                try:
+                    holder = " ".join(self.file.read_text(errors="replace").split())[:200]
+                except OSError:
+                    holder = "unknown holder"
+                raise InputError(f"{self.what} is running ({holder}); if none is, remove {self.file}",
+                                 source=str(self.file.parent)) from None
+            with os.fdopen(fd, "w") as f:
+                json.dump(me, f)
+            threading.Thread(target=self._refresh, name="govsim-lock", daemon=True).start()
+            return self
+        raise InputError(f"cannot take {self.file}: it keeps reappearing", source=str(self.file.parent))
+
+    def _refresh(self) -> None:
+        while not self._stop.wait(LOCK_REFRESH_S):
+            try:
+                os.utime(self.file)
+            except OSError:
+                return
+
+    def release(self) -> None:
+        self._stop.set()
+        try:
+            if json.loads(self.file.read_text()).get("token") == self._token:
+                self.file.unlink()
+        except (OSError, ValueError, AttributeError):
+            pass
+
+
+def _stale(lock: Path) -> bool:
+    """A lock whose holder died: on this host (its pid is gone), or anywhere (untouched too long)."""
+    try:
+        age = time.time() - lock.stat().st_mtime
+        holder = json.loads(lock.read_text())
+    except FileNotFoundError:
+        return True
+    except (OSError, ValueError):
+        return False
+    if age > LOCK_STALE_S:
+        return True
+    if not isinstance(holder, dict) or holder.get("host") != socket.gethostname():
+        return False
+    try:
+        pid = int(holder["pid"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    # this very process: a store it opened and abandoned (a Store object is one writer)
+    return pid == os.getpid() or not _pid_alive(pid)
+
+
+def _pid_alive(pid: int) -> bool:
+    from sim.engine.lifecycle import alive
+    return alive(pid)
+
+
+def remove_dead_temporaries(path: Path, *, merges: bool, older_than: float = 60.0) -> None:
+    """Hidden temporary files that no live writer will rename: a killed merge's
+    (`merges`: the caller knows no merge runs), and any left longer than older_than
+    seconds (a part is written in well under that)."""
+    now = time.time()
+    for directory in (path, path / RUNS, path / TIMESERIES):
+        if not directory.is_dir():
+            continue
+        for f in directory.glob(".*.tmp-*"):
+            try:
+                if (merges and f.name.startswith(".part-m")) or now - f.stat().st_mtime > older_than:
+                    f.unlink()
+            except FileNotFoundError:
+                pass
+
+
+def merge_running(path: Path) -> bool:
+    lock = path / MERGE_LOCK
+    return lock.exists() and not _stale(lock)
+
+
 @dataclass(frozen=True)
 class Finished:
     """The runs a store holds, one entry per run (its latest attempt), by run id."""
@@ -182,9 +288,23 @@ class Store:
         self.shards = shards
         self.runs_dir = self.path / RUNS
         self.ts_dir = self.path / TIMESERIES
+        self._lock: Lock | None = None
         self._seq = self._last_seq() + 1
         self._design: threading.Thread | None = None
         self._design_error: BaseException | None = None
+
+    def _take_lock(self) -> Store:
+        """One writer per shard: a second `--resume` of the same runs is refused
+        (both would run every missing run), while other shards write on."""
+        self._lock = Lock(self.path / f".writer-s{self.shard:03d}.lock",
+                          f"another govsim process writing shard {self.shard} of this store").acquire()
+        return self
+
+    def close(self) -> None:
+        """Let another process write this shard (finish() does this too)."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     # ---- opening ----------------------------------------------------------------------
     @classmethod
@@ -233,8 +353,12 @@ class Store:
             # a sibling shard created it first: join, if it is the same plan
             return cls._join(path, plan, shard, shards, resume)
         # only the manifest's creator writes the design (a joiner has checked the plan first)
-        store = cls(path, shard, shards)
-        store._write_design(plan)
+        store = cls(path, shard, shards)._take_lock()
+        try:
+            store._write_design(plan)
+        except BaseException:
+            store.close()
+            raise
         return store
 
     @classmethod
@@ -250,10 +374,16 @@ class Store:
             raise InputError(f"was started with {started} shard(s), not {shards}; use --shard I/{started}, "
                              "or --resume to fill in the missing runs with any split", source=str(path),
                              key="--shard")
-        store = cls(path, shard, shards)
-        if not (path / DESIGN).is_file():  # its creator died before writing it
-            store._write_design(plan)
-        store.remove_orphans()
+        check_parts(path)  # a damaged part: one line now, before anything runs or is written
+        store = cls(path, shard, shards)._take_lock()  # before touching anything of this shard
+        try:
+            if not (path / DESIGN).is_file():  # its creator died before writing it
+                store._write_design(plan)
+            store.remove_orphans()
+            remove_dead_temporaries(path, merges=not merge_running(path))
+        except BaseException:
+            store.close()
+            raise
         return store
 
     def _write_design(self, plan: Plan) -> None:
@@ -307,7 +437,7 @@ class Store:
         tables = []
         for name in part_names(self.runs_dir):
             try:
-                tables.append(pq.read_table(self.runs_dir / name, columns=["run_id", "status", "attempt"]))
+                tables.append(read_part(self.runs_dir / name, columns=["run_id", "status", "attempt"]))
             except FileNotFoundError:  # merged away since the listing: its rows are in a newer part
                 continue
         if not tables:
@@ -349,6 +479,18 @@ class Store:
         """Record how the execution ended: in the manifest, or (a shard of several) in
         the shard's own status file, so that shards never rewrite one file at once;
         `govsim merge` then brings the shards' news into the manifest."""
+        try:
+            self._finish(status, **extra)
+        finally:
+            self.close()
+
+    def failed(self) -> int:
+        """How many of this shard's runs are recorded as failed (their latest attempt)."""
+        done = self.finished()
+        mine = done.run_id % self.shards == self.shard
+        return int((~done.ok[mine]).sum())
+
+    def _finish(self, status: str, **extra: Any) -> None:
         self.wait_design()
         if self.shards > 1:
             shard_dir = self.path / SHARDS
@@ -469,9 +611,73 @@ def read_manifest(path: Path | str) -> dict[str, Any]:
     if not f.is_file():
         raise InputError("is not a govsim results directory (no manifest.json)", source=str(path))
     try:
-        return json.loads(f.read_text())
+        data = json.loads(f.read_text(encoding="utf-8"))
     except json.JSONDecodeError as e:
         raise InputError(f"manifest.json is not valid JSON ({e.msg}, line {e.lineno})", source=str(path)) from None
+    except (OSError, UnicodeDecodeError, RecursionError) as e:
+        what = "is not UTF-8 text" if isinstance(e, UnicodeDecodeError) else "cannot be read"
+        raise InputError(f"manifest.json {what}", source=str(path)) from None
+    if not isinstance(data, dict):
+        raise InputError(f"manifest.json holds a JSON {type(data).__name__}, not the object govsim writes",
+                         source=str(path))
+    return data
+
+
+# the columns every part of a table has, with their types: what readers rely on
+REQUIRED = {RUNS: {n: RUNS_SCHEMA.field(n).type for n in ("run_id", "point_id", "status", "attempt")},
+            TIMESERIES: {n: TIMESERIES_SCHEMA.field(n).type for n in ("run_id", "week")}}
+
+
+def bad_part(path: Path, why: str) -> InputError:
+    return InputError(f"{why}; it is not a part govsim wrote (parts are written whole, under a temporary name): "
+                      f"move it out of {path.parent.name}/, and `govsim sweep --resume` reruns its runs",
+                      source=str(path))
+
+
+def check_part_schema(path: Path, schema: pa.Schema, columns: list[str] | None = None) -> None:
+    """An InputError unless a part's columns include the ones its table requires
+    (of those asked for, when only some columns were read)."""
+    for name, kind in REQUIRED.get(path.parent.name, {}).items():
+        if columns is not None and name not in columns:
+            continue
+        i = schema.get_field_index(name)
+        if i < 0 or schema.field(i).type != kind:
+            raise bad_part(path, f"has no column {name} of type {kind}")
+
+
+def rows_in_part(path: Path) -> int:
+    """A part's row count from its footer (raises FileNotFoundError if it is gone)."""
+    try:
+        meta = pq.read_metadata(path)
+        check_part_schema(path, meta.schema.to_arrow_schema())
+        return meta.num_rows
+    except FileNotFoundError:
+        raise
+    except (pa.ArrowException, OSError):
+        raise bad_part(path, "is not a readable Parquet file (empty, truncated or foreign)") from None
+
+
+def read_part(path: Path, columns: list[str] | None = None, filters: Any = None) -> pa.Table:
+    """One part file, or an InputError naming it if it is empty, truncated or foreign."""
+    try:
+        table = pq.read_table(path, columns=columns, filters=filters)
+    except FileNotFoundError:
+        raise
+    except (pa.ArrowException, OSError):
+        raise bad_part(path, "is not a readable Parquet file with the columns asked for (empty, truncated "
+                       "or foreign)") from None
+    check_part_schema(path, table.schema, columns)
+    return table
+
+
+def check_parts(path: Path) -> None:
+    """Every part of a store readable, with the columns it must have (footers only)."""
+    for table in (RUNS, TIMESERIES):
+        for name in part_names(path / table):
+            try:
+                rows_in_part(path / table / name)
+            except FileNotFoundError:
+                continue
 
 
 def _read_parts(directory: Path, names: list[str], columns: list[str] | None = None,
@@ -481,7 +687,7 @@ def _read_parts(directory: Path, names: list[str], columns: list[str] | None = N
     tables = []
     for name in names:
         try:
-            tables.append(pq.read_table(directory / name, columns=columns, filters=filters))
+            tables.append(read_part(directory / name, columns=columns, filters=filters))
         except FileNotFoundError:
             continue
     return pa.concat_tables(tables, promote_options="default") if tables else None

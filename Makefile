@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # extra pytest arguments, e.g. `make test PYTEST_ARGS=--browser` (what .ci/run does)
 PYTEST_ARGS ?=
 
-.PHONY: study test venv clean-venv screenshot
+.PHONY: study test venv clean-venv screenshot sweep-figures
 
 $(VENV)/.installed-%: pyproject.toml
 	@test -x $(PY) || "$$(bin/find-python)" -m venv $(VENV)
@@ -23,6 +23,10 @@ test: $(VENV)/.installed-dev,cluster,viz
 # the README's screenshot of the page (needs Chromium: apt-get install chromium)
 screenshot: $(VENV)/.installed-dev,cluster,viz
 	$(PY) bin/page-screenshot
+
+# the README's sweep figures, from the shipped experiments (docs/make_sweep_figures.py)
+sweep-figures: $(VENV)/.installed-cluster
+	$(PY) docs/make_sweep_figures.py
 
 clean-venv:
 	rm -rf $(VENV)

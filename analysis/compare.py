@@ -102,6 +102,26 @@ class Comparison:
         several = "scenario" in self.design and self.design["scenario"].nunique() > 1
         return (["scenario"] if several else []) + self.varied
 
+    def effect_labels(self) -> dict[str, str]:
+        """Short labels for the rows of effects: with pairs by scenario, without the scenario
+        (every row is the same comparison of scenarios; the row says which point)."""
+        if self.pair_by != "scenario":
+            return dict(self.short)
+        out = {}
+        for g, short in self.short.items():
+            scenario = str(self.design.at[g, "scenario"]) if g in self.design.index else ""
+            out[g] = short[len(scenario) + 2:] if short.startswith(scenario + ": ") else short
+        return out
+
+    def pairing_words(self) -> str | None:
+        """'each point under the other scenario against itself under baseline-2017', with pairs."""
+        if not self.pair_by:
+            return None
+        if self.pair_by == "scenario":
+            others = [s for s in dict.fromkeys(self.design["scenario"]) if s != self.reference]
+            return f"each point under {', '.join(others)} against itself under {self.reference}"
+        return f"each point against the same point with {self.pair_by} = {self.reference}"
+
     def reference_of(self, group: str) -> str | None:
         """The group this one is compared with (None for a reference itself)."""
         if self.pair_by:

@@ -83,5 +83,9 @@ def write_comparison(comp: Comparison, outcomes: Sequence[str], out: Path, *,
             shutil.rmtree(tmp)
     many = len(comp.groups) > 4
     text = format_rows(table, labels=comp.short) if many else format_table(table, by="group")
-    return {"outcomes": table, "effects": effects, "households": households, "levers": levers,
-            "text": text + "\n\n" + compare.format_effects(effects, labels=comp.short if many else None)}
+    if effects["group"].nunique() > compare.MAX_GROUPS if not effects.empty else False:
+        text += (f"\n\n{len(effects)} effects ({effects['group'].nunique()} groups × "
+                 f"{effects['outcome'].nunique()} outcomes): see {out / 'effects.csv'}")
+    else:
+        text += "\n\n" + compare.format_effects(effects, labels=comp.short if many else None)
+    return {"outcomes": table, "effects": effects, "households": households, "levers": levers, "text": text}

@@ -153,14 +153,16 @@ def distributions(comp: Comparison, outcomes: Sequence[str]) -> Figure:
 
 
 # ---- effects --------------------------------------------------------------------------------
-def forest(effects: pd.DataFrame, looks: Mapping[str, Look], labels: Mapping[str, str] | None = None) -> Figure:
+def forest(effects: pd.DataFrame, looks: Mapping[str, Look], labels: Mapping[str, str] | None = None,
+           against: str | None = None) -> Figure:
     """Difference from the reference with its interval, per outcome and group.
 
     Up to four groups: outcomes with the same unit share a panel (and an x-axis in that
     unit), groups side by side in their looks. More groups (a sweep's points, pairs of a
     design): one panel per outcome with one row per group, so that a row's label names
     it. The zero line is the reference (or, for paired rows, each row's partner); the
-    interval kind and pairing are taken from the table. ``labels`` shortens group names.
+    interval kind and pairing are taken from the table. ``labels`` shortens group names;
+    ``against`` says in words what rows are compared with (``Comparison.pairing_words``).
     """
     if effects.empty:
         raise ValueError("no effects to plot: a comparison needs at least two groups")
@@ -169,8 +171,11 @@ def forest(effects: pd.DataFrame, looks: Mapping[str, Look], labels: Mapping[str
     refs = list(dict.fromkeys(effects["reference"]))
     ref = refs[0] if len(refs) == 1 else None
     how = "; ".join(sorted(set(effects["pairing"] + ", " + effects["interval"].str.split().str[0])))
-    against = f"Effect against {labels.get(ref, ref)} (zero line)" if ref else \
-        "Effect against each row's pair (zero line)"
+    if against:
+        against = f"Effect of {against} (zero line)"
+    else:
+        against = f"Effect against {labels.get(ref, ref)} (zero line)" if ref else \
+            "Effect against each row's pair (zero line)"
     title = f"{against}\ndifference in means with 95% bootstrap interval ({how})"
     if len(groups) > 4:
         return _forest_rows(effects, groups, labels, title)
@@ -309,7 +314,7 @@ def figures(comp: Comparison, outcomes: Sequence[str], effects: pd.DataFrame | N
     if few:
         figs["distributions"] = distributions(comp, outcomes)
     if effects is not None and not effects.empty and effects["group"].nunique() <= 4 * MAX_GROUPS:
-        figs["forest"] = forest(effects, comp.looks, comp.short)
+        figs["forest"] = forest(effects, comp.looks, comp.effect_labels(), comp.pairing_words())
     if few:
         figs["households"] = household_groups(comp)
     return figs

@@ -224,3 +224,14 @@ def test_time_axis_is_in_years_for_runs_of_a_year_or_more(grid):
     ax = plots.fan_chart(grid, "satisfaction").axes[0]
     assert [t.get_text() for t in ax.get_xticklabels(minor=True)] == ["2018", "2019"]   # 104 weeks
     assert plots.end_of_run([156]) == "end of 2020 (week 156)"
+
+
+def test_sensitivity_figures_name_levers_by_their_labels():
+    from analysis.sensitivity import analyze_function
+    from analysis.sensitivity import plots as splots
+
+    bounds = {"households_per_grid": (100, 800), "admin_burden_share": (0.2, 0.7), "joint_meeting": (0, 1)}
+    table = analyze_function(lambda X: X[:, 0] / 800 + X[:, 1], bounds, method="sobol", n=64, seed=0)
+    ax = splots.bars(table, ("S1", "ST"), "t").axes[0]
+    names = {t.get_text() for t in ax.get_yticklabels()}
+    assert {"Households per grid worker", "Administrative burden (share of time)", "Property joint meeting"} == names

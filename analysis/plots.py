@@ -29,6 +29,7 @@ from matplotlib.ticker import FixedLocator, MaxNLocator, MultipleLocator, NullFo
 from analysis import compare, views
 from analysis.compare import MAX_GROUPS, Comparison
 from analysis.style import Look, figure_style, outcome_label, save
+from sim.calendar import WEEKS_PER_YEAR
 
 WIDTH = 6.4          # inches: a page width minus margins; scales down to one column cleanly
 BAND_ALPHA = {50: 0.30, 90: 0.12}
@@ -36,7 +37,6 @@ JITTER_SEED = 0      # points in distributions are jittered the same way every t
 
 
 START_YEAR = 2018    # a run's week 1 is the first week of 2018, the year the Opinions were issued
-WEEKS_PER_YEAR = 52
 
 
 def _words(outcome: str) -> str:

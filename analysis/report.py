@@ -279,8 +279,9 @@ def _effects_section(comp: Comparison, effects: pd.DataFrame) -> list[str]:
     if len(groups) > WIDE:
         cells = {(r["group"], r["outcome"]): r for _, r in effects.iterrows()}
         head, levers = _lever_columns(comp, groups)
-        pair = ["compared with"] if comp.pair_by else []
-        rows = [[*lv, *([comp.short.get(cells[(g, outcomes[0])]["reference"], "")] if comp.pair_by else []),
+        pair = [f"compared with ({comp.pair_by})"] if comp.pair_by else []
+        rows = [[*lv, *([lever_value(comp.pair_by, comp.design.at[cells[(g, outcomes[0])]["reference"], comp.pair_by])]
+                        if comp.pair_by else []),
                  *[_Raw(_stacked(cells[(g, o)], decimals[o], "difference")) for o in outcomes]]
                 for g, lv in zip(groups, levers)]
         out.append('<p class="small">One row per point; each cell: the difference, and under it its 95% '

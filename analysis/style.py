@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
+import numpy as np
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
@@ -130,9 +131,9 @@ def lever_label(name: str) -> str:
 
 def lever_value(name: str, value: Any, digits: int = 3) -> str:
     """A lever's value as a reader writes it: 'true'/'false', 200, 0.35 (``digits`` significant)."""
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    if isinstance(value, (bool, np.bool_)):
         return "true" if value else "false"
-    if isinstance(value, float) or type(value).__name__.startswith("float"):
+    if isinstance(value, (float, np.floating)):
         lever = LEVER_BY_NAME.get(name)
         if lever is not None and lever.type == "int" and float(value).is_integer():
             return str(int(value))

@@ -55,19 +55,20 @@ def main(args: argparse.Namespace) -> int:
     check_directives({f"--{key.replace('_', '-')}": getattr(args, key)
                       for key in ("time", "mem", "partition", "account", "job_name")})
     check_directives({"chdir": str(Path.cwd())})
-    logs = log_directory(args, experiment.name)
-    check_directives({"--out": str(logs)})  # the log files' path is an #SBATCH --output value
     text = script(experiment.path, experiment.name, runs, args)
-    if not logs.is_dir():  # SLURM opens the log files before the job starts: the directory must exist
+    logs = log_directory(args, experiment.name)
+    if logs is not None and not logs.is_dir():  # SLURM opens the log files before the job starts
         logs.mkdir(parents=True)
         print(f"govsim slurm: created {logs} for the job logs", file=sys.stderr)
     print(text, end="")
     return 0
 
 
-def log_directory(args: argparse.Namespace, name: str) -> Path:
-    """Job logs go under the results directory (logs/), not into the directory sbatch runs from."""
-    return (args.out or Path("results") / name).resolve() / "logs"
+def log_directory(args: argparse.Namespace, name: str) -> Path | None:
+    """Job logs go under the results directory (logs/), not into the directory sbatch runs from;
+    None where that path cannot go into an #SBATCH line (the logs then stay in the working directory)."""
+    logs = (args.out or Path("results") / name).resolve() / "logs"
+    return logs if SAFE.fullmatch(str(logs)) else None
 
 
 def memory_hint(cpus: int) -> str:
@@ -100,12 +101,13 @@ def govsim_command() -> list[str]:
 def script(experiment: Path, name: str, runs: int, args: argparse.Namespace) -> str:
     n = args.shards
     out = (args.out or Path("results") / name).resolve()
+    logs = log_directory(args, name)
     govsim = " ".join(shlex.quote(part) for part in govsim_command())
     array = f"0-{n - 1}" + (f"%{args.max_parallel}" if args.max_parallel else "")
     job = args.job_name or f"govsim-{re.sub(r'[^A-Za-z0-9_.-]', '-', name)}"
     options = [("job-name", job), ("array", array), ("ntasks", "1"), ("cpus-per-task", str(args.cpus_per_task)),
                ("time", args.time), ("mem", args.mem), ("partition", args.partition), ("account", args.account),
-               ("chdir", str(Path.cwd())), ("output", str(log_directory(args, name) / f"{job}-%A_%a.out"))]
+               ("chdir", str(Path.cwd())), ("output", str((logs or Path()) / f"{job}-%A_%a.out"))]
     sweep = (f"{govsim} sweep {shlex.quote(str(experiment))} --out {shlex.quote(str(out))} "
              f'--shard "$SLURM_ARRAY_TASK_ID/{n}" --backend process --workers "${{SLURM_CPUS_PER_TASK:-1}}"')
     lines = [
@@ -119,7 +121,8 @@ def script(experiment: Path, name: str, runs: int, args: argparse.Namespace) -> 
         f"#   or chain it: sbatch --dependency=afterany:JOBID --wrap "
         f"{shlex.quote(f'{govsim} merge {shlex.quote(str(out))}')}",
         "#   A failed or requeued task resumes its shard when it runs again.",
-        f"#   logs:        {log_directory(args, name)}/",
+        f"#   logs:        {logs}/" if logs else "#   logs:        in the working directory (an #SBATCH line cannot "
+        "carry the results path)",
         "#   sizing:      each task runs one worker per CPU; --cpus-per-task must not exceed the CPUs of the",
         "#                smallest node of the partition (else the job pends with reason PartitionConfig):",
         "#                sinfo -o '%P %c %m' lists CPUs and memory per node. Memory: about 0.2 GB per worker",

@@ -103,13 +103,15 @@ class Comparison:
         return (["scenario"] if several else []) + self.varied
 
     def effect_labels(self) -> dict[str, str]:
-        """Short labels for the rows of effects: with pairs by scenario, without the scenario
-        (every row is the same comparison of scenarios; the row says which point)."""
+        """Short labels for the rows of effects: with pairs by scenario, the reference point's
+        label without the scenario (every row is the same comparison of scenarios; the row
+        names its point as under the reference, as the dot plot does)."""
         if self.pair_by != "scenario":
             return dict(self.short)
         out = {}
-        for g, short in self.short.items():
-            scenario = str(self.design.at[g, "scenario"]) if g in self.design.index else ""
+        for g in self.short:
+            ref = self.pairs.get(g, g)
+            short, scenario = self.short[ref], str(self.design.at[ref, "scenario"])
             out[g] = short[len(scenario) + 2:] if short.startswith(scenario + ": ") else short
         return out
 

@@ -235,3 +235,11 @@ def test_sensitivity_figures_name_levers_by_their_labels():
     ax = splots.bars(table, ("S1", "ST"), "t").axes[0]
     names = {t.get_text() for t in ax.get_yticklabels()}
     assert {"Households per grid worker", "Administrative burden (share of time)", "Property joint meeting"} == names
+
+
+def test_paired_rows_are_named_by_their_point_without_the_scenario(two_scenarios):
+    c = compare.gather([two_scenarios], pair_by="scenario")
+    labels = c.effect_labels()
+    after = [g for g in c.groups if g.startswith("after")]
+    assert [labels[g] for g in after] == ["hh 1200, joint meeting", "hh 1200, no joint meeting", "hh 2400, joint meeting"]
+    assert c.pairing_words() == "each point under after against itself under before"

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import io
 import shutil
 import sys
 import tempfile
@@ -28,6 +29,7 @@ import time
 from pathlib import Path
 
 import matplotlib
+from PIL import Image
 
 matplotlib.use("Agg")
 
@@ -35,13 +37,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from analysis import compare, plots, report, views  # noqa: E402
-from analysis.style import save  # noqa: E402
+from analysis.style import figure_style  # noqa: E402
 from sim.engine.execute import execute  # noqa: E402
 from sim.engine.experiment import load_experiment  # noqa: E402
 from sim.engine.provenance import provenance  # noqa: E402
 from sim.engine.store import Store  # noqa: E402
 
 OUT = ROOT / "docs" / "figures" / "sweeps"
+DPI = 120   # enough for a README page (a 6.4-inch figure is 768 pixels wide), a fraction of the bytes
 OUTCOMES = ["resolution_rate", "escalation_rate", "satisfaction", "trust", "participation",
             "unmet_need_rate", "mean_weeks_to_resolution"]
 # experiment -> (replicates, figures to keep: stem in the comparison -> file name)
@@ -76,9 +79,15 @@ def figures(name: str, results: Path, keep: dict[str, str]) -> list[Path]:
                                       comp.pairing_words())
     paths = []
     for stem, file in keep.items():
-        paths += [p for p in save(made[stem], OUT, file) if p.suffix == ".png"]
-    for p in OUT.glob("*.svg"):  # the README shows PNGs; SVGs carry a date and would change every run
-        p.unlink()
+        path = OUT / f"{file}.png"  # PNG only: an SVG carries its date and would change on every run
+        buf = io.BytesIO()
+        with figure_style():
+            made[stem].savefig(buf, format="png", dpi=DPI)
+        # 256 colours without dithering: the same look at a third of the bytes, and deterministic
+        image = Image.open(buf).convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT,
+                                                         dither=Image.Dither.NONE)
+        image.save(path, optimize=True)
+        paths.append(path)
     return paths
 
 

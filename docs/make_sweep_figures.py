@@ -13,7 +13,7 @@ draws each design's views with the same code as `govsim compare`:
   compared pair by pair (each community in 2020 against itself in 2017).
 
 Deterministic: the same model gives the same PNG files (seeds come from the files'
-master seeds; run order and worker count do not change a number). About two minutes on
+master seeds; run order and worker count do not change a number). About a minute on
 two idle cores. Also writes the report of the grid experiment and prints its size.
 """
 

@@ -157,12 +157,14 @@ def clause_number(clause: str) -> int | None:
 
 
 def clause_label(clause: str, chinese: bool = True) -> str:
-    """'11 (十一)': the clause's number first, so that it reads without a CJK font;
-    ``chinese=False`` gives the number alone (for figures drawn without such a font)."""
-    number = clause_number(clause)
-    if number is None:
+    """'11 (十一)', '4, 14 (四, 十四)': the clause numbers first, so that they read without a CJK
+    font; ``chinese=False`` gives the numbers alone (for figures drawn without such a font)."""
+    parts = [p for p in re.split(r"[,，、]\s*", clause.strip()) if p]
+    numbers = [clause_number(p) for p in parts]
+    if not parts or any(n is None for n in numbers):
         return clause
-    return f"{number} ({clause})" if chinese else str(number)
+    digits = ", ".join(map(str, numbers))
+    return f"{digits} ({clause})" if chinese else digits
 
 
 # Fonts with the Chinese characters of clause numbers, in order of preference. Debian's

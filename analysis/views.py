@@ -33,7 +33,7 @@ from matplotlib.lines import Line2D
 
 from analysis import compare
 from analysis.compare import Comparison
-from analysis.style import (PALETTE, LINESTYLES, MARKERS, clause_label, clause_number, decimals_for, figure_style,
+from analysis.style import (PALETTE, LINESTYLES, MARKERS, clause_label, decimals_for, figure_style,
                             format_number, has_cjk_font, lever_label, lever_value, outcome_label)
 from sim.levers import LEVER_BY_NAME
 from sim.outcomes import OUTCOME_BY_NAME
@@ -109,7 +109,7 @@ def lever_axis_label(name: str) -> str:
     lever = LEVER_BY_NAME.get(name)
     if lever is None:
         return name
-    if clause_number(lever.clause) is None:
+    if clause_label(lever.clause, chinese=False) == lever.clause:  # no clause numeral ("—")
         return lever.label
     return f"{lever.label} — clause {clause_label(lever.clause, chinese=has_cjk_font())}"
 

@@ -204,11 +204,16 @@ def test_clause_numbers(clause, number):
     assert style.clause_number(clause) == number
 
 
+def test_a_lever_of_several_clauses_lists_their_numbers():
+    assert style.clause_label("四, 十四") == "4, 14 (四, 十四)"
+    assert style.clause_label("四, 十四", chinese=False) == "4, 14"
+
+
 def test_every_clause_of_the_lever_table_reads_without_a_cjk_font():
     from sim.levers import LEVERS
     for lever in LEVERS:
         label = style.clause_label(lever.clause)
-        assert lever.clause in ("—", "") or re.fullmatch(r"\d+ \(.+\)", label), (lever.name, label)
+        assert lever.clause in ("—", "") or re.fullmatch(r"\d+(, \d+)* \(.+\)", label), (lever.name, label)
         assert not re.search("[\u4e00-\u9fff]", style.clause_label(lever.clause, chinese=False))
 
 

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # extra pytest arguments, e.g. `make test PYTEST_ARGS=--browser` (what .ci/run does)
 PYTEST_ARGS ?=
 
-.PHONY: study test calibration venv clean-venv screenshot
+.PHONY: study test calibration venv clean-venv screenshot sweep-figures
 
 $(VENV)/.installed-%: pyproject.toml
 	@test -x $(PY) || "$$(bin/find-python)" -m venv $(VENV)
@@ -27,6 +27,10 @@ screenshot: $(VENV)/.installed-dev,cluster,viz
 # the shipped calibration (README, "The shipped calibration"): a few minutes on 2 idle cores
 calibration: $(VENV)/.installed-calibration
 	$(VENV)/bin/govsim calibrate scenarios/calibration/behaviour-sichuan.toml --out results/calibrate-behaviour-sichuan --overwrite
+
+# the README's sweep figures, from the shipped experiments (docs/make_sweep_figures.py)
+sweep-figures: $(VENV)/.installed-cluster
+	$(PY) docs/make_sweep_figures.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -9,8 +9,18 @@ effects against a reference scenario, with intervals an analyst can quote.
 
 Groups. A group is one design point of one results directory: its replicates are the
 sample. It is labelled by its scenario name; where one directory holds several points
-under one name (a sweep), each point is labelled ``name #point_id``; where two
-directories hold the same label, the directory's name is added: ``name [dir]``.
+under one name (a sweep), each point is labelled by the levers its design varies
+(``households_per_grid=200, admin_burden_share=0.35``; with several base scenarios the
+scenario first, ``sichuan-2020: ...``), and ``comparison.short`` holds a short form for
+figures (``hh/grid 200, burden 0.35``); where two directories hold the same label, the
+directory's name is added: ``name [dir]``. ``comparison.design`` has one row per group
+with the varied levers as columns, and the tables carry them as columns too.
+
+Pairs. By default every group is compared with one reference group. ``pair_by`` compares
+matched points instead: ``pair_by="scenario"`` compares each design point under every
+other scenario with the same point under the reference scenario (the same community in
+2020 and in 2017); ``pair_by=LEVER`` compares points that differ only in that lever
+with the point at the reference value of the lever.
 
 Statistics (see ``difference_interval`` and ``hedges_g``):
 - the effect is the difference in means, scenario − reference, over finished runs
@@ -41,11 +51,11 @@ import pandas as pd
 from scipy import stats
 
 from analysis.results import Results, load
-from analysis.style import Look, looks
+from analysis.style import Look, lever_value, looks
 from analysis.uncertainty import pool_draws
 from analysis.summary import HEADLINE, outcome_table
 from sim.errors import InputError, closest, unknown_key
-from sim.levers import LEVERS
+from sim.levers import LEVER_BY_NAME, LEVERS
 from sim.outcomes import OUTCOME_BY_NAME, OUTCOME_NAMES
 from sim.run import DEFAULT_SEED
 
@@ -53,6 +63,7 @@ N_RESAMPLES = 9999
 CONFIDENCE = 0.95
 SEED = DEFAULT_SEED  # of the bootstrap
 BANDS = (0.5, 0.9)
+MAX_GROUPS = 8      # figures that draw every group (fan charts, forest, distributions) stop here
 HOUSEHOLD_GROUPS = {"all households": "satisfaction", "elderly": "satisfaction_elderly",
                     "migrant": "satisfaction_migrant", "renter": "satisfaction_renter"}
 
@@ -74,7 +85,51 @@ class Comparison:
     failed: int = 0
     looks: dict[str, Look] = field(default_factory=dict)
     seeds: pd.DataFrame | None = field(default=None, repr=False)  # group, replicate, seed of every run
+    design: pd.DataFrame = field(default_factory=pd.DataFrame)   # per group: scenario and the varied levers
+    short: dict[str, str] = field(default_factory=dict)          # per group: the short label for figures
+    points: pd.DataFrame = field(default_factory=pd.DataFrame)   # per group: source, point_id
+    pair_by: str | None = None
+    pairs: dict[str, str] = field(default_factory=dict)          # with pair_by: group -> its reference group
     _timeseries: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def varied(self) -> list[str]:
+        """The levers the design varies between the groups (the design's columns after 'scenario')."""
+        return [c for c in self.design.columns if c != "scenario"]
+
+    @property
+    def dimensions(self) -> list[str]:
+        """What tells groups apart: the varied levers, and 'scenario' where there are several."""
+        several = "scenario" in self.design and self.design["scenario"].nunique() > 1
+        return (["scenario"] if several else []) + self.varied
+
+    def effect_labels(self) -> dict[str, str]:
+        """Short labels for the rows of effects: with pairs by scenario, the reference point's
+        label without the scenario (every row is the same comparison of scenarios; the row
+        names its point as under the reference, as the dot plot does)."""
+        if self.pair_by != "scenario":
+            return dict(self.short)
+        out = {}
+        for g in self.short:
+            ref = self.pairs.get(g, g)
+            short, scenario = self.short[ref], str(self.design.at[ref, "scenario"])
+            out[g] = short[len(scenario) + 2:] if short.startswith(scenario + ": ") else short
+        return out
+
+    def pairing_words(self) -> str | None:
+        """'each point under the other scenario against itself under baseline-2017', with pairs."""
+        if not self.pair_by:
+            return None
+        if self.pair_by == "scenario":
+            others = [s for s in dict.fromkeys(self.design["scenario"]) if s != self.reference]
+            return f"each point under {', '.join(others)} against itself under {self.reference}"
+        return f"each point against the same point with {self.pair_by} = {self.reference}"
+
+    def reference_of(self, group: str) -> str | None:
+        """The group this one is compared with (None for a reference itself)."""
+        if self.pair_by:
+            return self.pairs.get(group)
+        return None if group == self.reference else self.reference
 
     @property
     def timeseries(self) -> pd.DataFrame:
@@ -137,42 +192,146 @@ class Comparison:
 
 
 # ---- gathering ------------------------------------------------------------------------------
-def gather(paths: Sequence[str | Path] | str | Path, reference: str | None = None) -> Comparison:
+def gather(paths: Sequence[str | Path] | str | Path, reference: str | None = None, *,
+           pair_by: str | None = None) -> Comparison:
     """Load results directories and label their groups; every check happens here.
 
     Raises InputError when a path is not a results directory, holds no finished run,
-    or when reference (default: the first group) is not among the groups.
+    when reference (default: the first group) is not among the groups, or when
+    pair_by names neither 'scenario' nor a lever the design varies.
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
     if not paths:
         raise InputError("give at least one results directory", key="RUN_DIR")
     sources = [load(p) for p in paths]
-    labelled = []
+    labelled, designs = [], []
     for i, res in enumerate(sources):
         if res.runs.empty:
             raise InputError("holds no runs (is it still running, or did it crash before the first?)",
                              source=str(res.path))
         runs = pool_draws(res.manifest, res.runs.copy())   # posterior runs: draws pooled per point
         runs["source"] = i
-        runs["group"] = _point_labels(runs)
+        points = point_labels(runs, declared_varied(res.manifest))
+        runs = runs.merge(points[["point_id", "group", "short"]], on="point_id", how="left")
         labelled.append(runs)
+        designs.append(points.assign(source=i))
     every = pd.concat(_disambiguate(labelled, [Path(r.path) for r in sources]), ignore_index=True)
     ok = every[every["status"] == "ok"].reset_index(drop=True)
     if ok.empty:
         raise InputError("no run finished without error in " + ", ".join(str(p) for p in paths),
                          key="RUN_DIR")
     groups = list(dict.fromkeys(every.sort_values(["source", "point_id"], kind="stable")["group"]))
-    ref = resolve_reference(reference, groups, every)
-    return Comparison(sources, ok, groups, ref, len(every) - len(ok), looks(groups),
-                      seeds=every[["group", "replicate", "seed"]])
+    first = every.drop_duplicates("group").set_index("group")
+    short = {g: str(first.at[g, "short"]) for g in groups}
+    design = _design_table(every, designs, groups)
+    comp = Comparison(sources, ok.drop(columns="short"), groups, groups[0], len(every) - len(ok), looks(groups),
+                      seeds=every[["group", "replicate", "seed"]], design=design, short=short,
+                      points=first.loc[groups, ["source", "point_id"]])
+    if pair_by:
+        comp.pair_by = pair_by
+        comp.reference, comp.pairs = match_pairs(comp, pair_by, reference)
+    else:
+        comp.reference = resolve_reference(reference, groups, every)
+    return comp
 
 
-def _point_labels(runs: pd.DataFrame) -> pd.Series:
-    """Scenario name, or 'name #point_id' where one name covers several points (sweeps)."""
-    points = runs.groupby("scenario")["point_id"].nunique()
-    several = runs["scenario"].map(points) > 1
-    return runs["scenario"].where(~several, runs["scenario"] + " #" + runs["point_id"].astype(str))
+def declared_varied(manifest: dict) -> list[str] | None:
+    """The levers a sweep's manifest says its design varies (None for a run or older store)."""
+    meta = (manifest.get("plan") or {}).get("meta") or {}
+    varied = meta.get("varied") or meta.get("levers")
+    return [v for v in varied if v in LEVER_BY_NAME] if varied else None
+
+
+def point_labels(runs: pd.DataFrame, varied: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per point: point_id, scenario, group (the full label), short, and the varied levers.
+
+    A scenario name that covers one point labels it. Where one name covers several
+    (a sweep), points are labelled by the levers that take more than one value among
+    them — the design's declared ``varied`` levers if given, else every lever that
+    differs — prefixed with the scenario where the directory holds several. Points
+    whose varied levers coincide get ' #point_id'.
+    """
+    points = runs.sort_values("point_id").drop_duplicates("point_id")
+    lever_cols = [l.name for l in LEVERS if l.name in points.columns]
+    candidates = [v for v in (varied or lever_cols) if v in points.columns]
+    per_name = points.groupby("scenario")["point_id"].nunique()
+    sweep = points["scenario"].map(per_name) > 1
+    differ = [c for c in candidates if points.loc[sweep, c].astype(str).nunique() > 1] if sweep.any() else []
+    several_scenarios = points["scenario"].nunique() > 1
+    full, short = [], []
+    for _, p in points.iterrows():
+        if not sweep.loc[p.name] or not differ:
+            full.append(p["scenario"] if not sweep.loc[p.name] else f"{p['scenario']} #{p['point_id']}")
+            short.append(full[-1])
+            continue
+        levers = ", ".join(f"{c}={lever_value(c, p[c], 6)}" for c in differ)
+        brief = ", ".join(_short_value(c, p[c]) for c in differ)
+        full.append(f"{p['scenario']}: {levers}" if several_scenarios else levers)
+        short.append(f"{p['scenario']}: {brief}" if several_scenarios else brief)
+    table = pd.DataFrame({"point_id": points["point_id"].to_numpy(), "scenario": points["scenario"].to_numpy(),
+                          "group": full, "short": short})
+    for c in differ:
+        table[c] = points[c].to_numpy()
+    dup = table["group"].duplicated(keep=False)
+    table.loc[dup, "group"] = table.loc[dup, "group"] + " #" + table.loc[dup, "point_id"].astype(str)
+    table.loc[dup, "short"] = table.loc[dup, "short"] + " #" + table.loc[dup, "point_id"].astype(str)
+    return table
+
+
+def _short_value(name: str, value) -> str:
+    """'hh/grid 200', 'joint meeting' / 'no joint meeting', 'urban': a lever's value in a few characters."""
+    lever = LEVER_BY_NAME.get(name)
+    short = lever.short if lever else name
+    if lever is not None and lever.type == "bool":
+        return short if bool(value) else f"no {short}"
+    if lever is not None and lever.type == "choice":
+        return str(value)
+    return f"{short} {lever_value(name, value)}"
+
+
+def _design_table(every: pd.DataFrame, designs: list[pd.DataFrame], groups: list[str]) -> pd.DataFrame:
+    """Per group: its scenario and the value of every lever varied in any source, in group order."""
+    varied = list(dict.fromkeys(c for d in designs for c in d.columns
+                                if c not in ("point_id", "scenario", "group", "short", "source")))
+    first = every.drop_duplicates("group").set_index("group")
+    table = first.loc[groups, ["scenario", *varied]].copy()
+    table.index.name = "group"
+    return table
+
+
+def match_pairs(comp: Comparison, by: str, reference: str | None) -> tuple[str, dict[str, str]]:
+    """Pair every group with the group that differs from it only in ``by`` and takes the reference
+    value there; returns (the reference value, {group: its reference group})."""
+    if by != "scenario" and by not in comp.varied:
+        allowed = ", ".join(["scenario", *comp.varied])
+        raise InputError(f"got '{by}'; allowed: {allowed} (the scenario, or a lever the design varies)",
+                         key="--pair-by")
+    design = comp.design.copy()
+    values = list(dict.fromkeys(design[by].map(str)))
+    if len(values) < 2:
+        raise InputError(f"every group has the same {by} ({values[0]}): nothing to pair", key="--pair-by")
+    if reference is None:
+        ref_value = values[0]
+    elif str(reference) in values:
+        ref_value = str(reference)
+    else:
+        raise InputError(f"'{reference}' is not a value of {by}; values: {', '.join(values)}", key="--reference")
+    if by == "scenario":
+        # the same design row under each scenario: its place among its scenario's points
+        # (a lever a row leaves empty takes each scenario's own value, so values may differ)
+        pts = comp.points.join(design["scenario"])
+        rank = pts.groupby(["source", "scenario"])["point_id"].rank(method="first").astype(int)
+        key = pts["source"].astype(str) + "\x1f" + rank.astype(str)
+    else:
+        others = [c for c in ["scenario", *comp.varied] if c != by]
+        key = design[others].astype(str).agg("\x1f".join, axis=1)
+    refs = {k: g for g, k in key[design[by].map(str) == ref_value].items()}
+    pairs = {g: refs[k] for g, k in key.items() if design.at[g, by] is not None
+             and str(design.at[g, by]) != ref_value and k in refs}
+    if not pairs:
+        raise InputError(f"no group has a partner at {by} = {ref_value}", key="--pair-by")
+    return ref_value, pairs
 
 
 def _disambiguate(labelled: list[pd.DataFrame], paths: list[Path]) -> list[pd.DataFrame]:
@@ -186,25 +345,32 @@ def _disambiguate(labelled: list[pd.DataFrame], paths: list[Path]) -> list[pd.Da
     for df, tag in zip(labelled, tags):
         clash = df["group"].map(seen) > 1
         df.loc[clash, "group"] = df.loc[clash, "group"] + f" [{tag}]"
+        df.loc[clash, "short"] = df.loc[clash, "short"] + f" [{tag}]"
     return labelled
 
 
 def resolve_reference(name: str | None, groups: Sequence[str], runs: pd.DataFrame) -> str:
-    """The group a reference name means: a label, or a scenario name with one group."""
+    """The group a reference name means: a label, a scenario name with one group, or
+    'scenario #point_id' (how earlier versions labelled the points of a sweep)."""
     if name is None:
         return groups[0]
     if name in groups:
         return name
     matching = list(dict.fromkeys(runs.loc[runs["scenario"] == name, "group"]))
+    scenario, _, point = name.rpartition(" #")
+    if not matching and point.isdigit():
+        matching = list(dict.fromkeys(runs.loc[(runs["scenario"] == scenario)
+                                               & (runs["point_id"] == int(point)), "group"]))
     if len(matching) == 1:
         return matching[0]
     if matching:
-        raise InputError(f"'{name}' names several groups ({', '.join(matching)}); give one of them",
-                         key="--reference")
+        shown = ", ".join(matching[:5]) + (f" and {len(matching) - 5} more" if len(matching) > 5 else "")
+        raise InputError(f"'{name}' names several groups ({shown}); give one of them", key="--reference")
     guess = closest(name, groups)
     hint = f"did you mean '{guess}'? " if guess else ""
-    raise InputError(f"'{name}' is not among the scenarios compared; {hint}"
-                     f"scenarios: {', '.join(groups)}", key="--reference")
+    shown = ", ".join(groups[:8]) + (f" and {len(groups) - 8} more" if len(groups) > 8 else "")
+    raise InputError(f"'{name}' is not among the scenarios compared; {hint}scenarios: {shown}",
+                     key="--reference")
 
 
 def parse_outcomes(text: str | Sequence[str] | None, default: Sequence[str] = HEADLINE) -> list[str]:
@@ -222,8 +388,25 @@ def parse_outcomes(text: str | Sequence[str] | None, default: Sequence[str] = HE
 
 # ---- tables ---------------------------------------------------------------------------------
 def outcomes(comp: Comparison, names: Sequence[str] = HEADLINE) -> pd.DataFrame:
-    """Mean and t-based 95% interval of each outcome per group (analysis.summary)."""
+    """Mean and t-based 95% interval of each outcome per group (analysis.summary), with
+    the group's varied levers as columns after 'group'."""
+    return with_levers(comp, outcome_table(comp.runs, names, by="group", order=comp.groups))
+
+
+def outcome_table_for(comp: Comparison, names: Sequence[str]) -> pd.DataFrame:
+    """The plain outcome table (group, outcome, n, mean, ci_low, ci_high), without lever columns."""
     return outcome_table(comp.runs, names, by="group", order=comp.groups)
+
+
+def with_levers(comp: Comparison, table: pd.DataFrame) -> pd.DataFrame:
+    """The table with the group's scenario (where several) and varied levers inserted after 'group'."""
+    if table.empty or not comp.dimensions:
+        return table
+    cols = [c for c in comp.dimensions if c not in table.columns]
+    extra = comp.design.loc[table["group"], cols].reset_index(drop=True)
+    at = list(table.columns).index("group") + 1
+    return pd.concat([table.iloc[:, :at].reset_index(drop=True), extra,
+                      table.iloc[:, at:].reset_index(drop=True)], axis=1)
 
 
 def household_groups(comp: Comparison) -> pd.DataFrame:
@@ -263,21 +446,25 @@ def bands(comp: Comparison, outcome: str, levels: Sequence[float] = BANDS) -> pd
 
 def effects(comp: Comparison, names: Sequence[str] = HEADLINE, reference: str | None = None, *,
             confidence: float = CONFIDENCE, n_resamples: int = N_RESAMPLES, seed: int = SEED) -> pd.DataFrame:
-    """Each group against the reference: difference in means, bootstrap CI, Hedges' g.
+    """Each group against its reference: difference in means, bootstrap CI, Hedges' g.
 
-    One row per (group, outcome), the reference left out. Columns: group, reference,
-    outcome, unit, n and n_ref (values used), mean, mean_ref, difference, ci_low,
-    ci_high, hedges_g, pairing ('paired' or 'unpaired'), interval (e.g. 'BCa 95%').
+    The reference is one group for all (``reference``, default the comparison's), or,
+    when the comparison pairs points (``gather(..., pair_by=...)``) and no reference is
+    given here, each group's partner. One row per (group, outcome), references left
+    out. Columns: group, the varied levers (as in ``outcomes``), reference, outcome,
+    unit, n and n_ref (values used), mean, mean_ref, difference, ci_low, ci_high,
+    hedges_g, pairing ('paired' or 'unpaired'), interval (e.g. 'BCa 95%').
     """
-    ref = resolve_reference(reference, comp.groups, comp.runs) if reference else comp.reference
+    if reference:
+        ref = resolve_reference(reference, comp.groups, comp.runs)
+        partner = {g: ref for g in comp.groups if g != ref}
+    else:
+        partner = {g: r for g in comp.groups if (r := comp.reference_of(g)) is not None}
     runs = comp.runs
-    base = runs[runs["group"] == ref]
+    seeds = comp.seeds if comp.seeds is not None else runs
     rows = []
-    for g in comp.groups:
-        if g == ref:
-            continue
-        mine = runs[runs["group"] == g]
-        seeds = comp.seeds if comp.seeds is not None else runs
+    for g, ref in partner.items():
+        mine, base = runs[runs["group"] == g], runs[runs["group"] == ref]
         paired = same_seeds(seeds[seeds["group"] == g], seeds[seeds["group"] == ref])
         for o in names:
             x, y = _samples(mine, base, o, paired)
@@ -290,7 +477,7 @@ def effects(comp: Comparison, names: Sequence[str] = HEADLINE, reference: str | 
                          "ci_low": low, "ci_high": high, "hedges_g": hedges_g(x, y),
                          "pairing": "paired" if paired else "unpaired",
                          "interval": f"{how} {round(100 * confidence)}%"})
-    return pd.DataFrame(rows)
+    return with_levers(comp, pd.DataFrame(rows))
 
 
 def same_seeds(a: pd.DataFrame, b: pd.DataFrame) -> bool:
@@ -387,24 +574,30 @@ def hedges_g(x: np.ndarray, y: np.ndarray) -> float:
         return float(j * (x.mean() - y.mean()) / sp)
 
 
-def format_effects(table: pd.DataFrame) -> str:
-    """The effects table as text: one line per group and outcome."""
+def format_effects(table: pd.DataFrame, labels: dict[str, str] | None = None) -> str:
+    """The effects table as text: one line per group and outcome, one number format per outcome."""
     if table.empty:
         return "no scenario to compare with the reference"
-    ref = table["reference"].iloc[0]
-    head = (f"{'effect vs ' + ref:34s} {'outcome':26s} {'difference [95% CI]':>30s} "
+    labels = labels or {}
+    refs = list(dict.fromkeys(table["reference"]))
+    ref = labels.get(refs[0], refs[0]) if len(refs) == 1 else "its pair"
+    width = max(34, *(len(labels.get(g, g)) + 1 for g in table["group"]))
+    digits = {}
+    for o, t in table.groupby("outcome"):
+        d = np.nanmax(np.abs(t[["difference", "ci_low", "ci_high"]].to_numpy(float)), initial=0)
+        digits[o] = 1 if d >= 10 else 2 if d >= 1 else 3
+    head = (f"{'effect vs ' + ref:{width}s} {'outcome':26s} {'difference [95% CI]':>30s} "
             f"{'Hedges g':>9s}  {'n':>7s}  pairing")
     lines = [head, "-" * len(head)]
     for _, r in table.iterrows():
-        lines.append(f"{r['group']:34s} {r['outcome']:26s} {_interval(r):>30s} "
+        lines.append(f"{labels.get(r['group'], r['group']):{width}s} {r['outcome']:26s} "
+                     f"{_interval(r, digits[r['outcome']]):>30s} "
                      f"{_num(r['hedges_g'], 2):>9s}  {r['n']:>3d}/{r['n_ref']:<3d}  "
                      f"{r['pairing']}, {r['interval']}")
     return "\n".join(lines)
 
 
-def _interval(r) -> str:
-    d = max(abs(r["difference"]), abs(r["ci_low"]), abs(r["ci_high"])) if np.isfinite(r["difference"]) else 0
-    digits = 1 if d >= 10 else 2 if d >= 1 else 3
+def _interval(r, digits: int) -> str:
     if not np.isfinite(r["ci_low"]):
         return _num(r["difference"], digits)
     return f"{r['difference']:+.{digits}f} [{r['ci_low']:+.{digits}f}, {r['ci_high']:+.{digits}f}]"

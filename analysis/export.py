@@ -15,7 +15,7 @@ from pathlib import Path
 
 from analysis import compare, plots
 from analysis.compare import Comparison
-from analysis.summary import format_table
+from analysis.summary import format_rows, format_table
 from sim.errors import InputError
 
 
@@ -53,15 +53,17 @@ def write_comparison(comp: Comparison, outcomes: Sequence[str], out: Path, *,
     """Tables (CSV) and figures (PNG, SVG) of a comparison into out; returns the tables.
 
     Files: outcomes.csv (mean, 95% CI per group), effects.csv (against the
-    reference), households.csv (satisfaction by household group), levers.csv (levers
-    that differ), and per figure STEM.png and STEM.svg: fan-OUTCOME, distributions,
-    forest (with two or more groups), households.
+    reference or each group's pair), households.csv (satisfaction by household group),
+    levers.csv (levers that differ), design.csv (per group: scenario and varied levers;
+    the first three also carry the varied levers as columns), and per figure STEM.png and
+    STEM.svg (``plots.figures``): fan-OUTCOME, distributions, forest, households for up
+    to MAX_GROUPS groups, and the views of a design that varies levers.
     """
     out = Path(out)
     check_out_dir(out, overwrite, keep=[res.path for res in comp.sources])
     table = compare.outcomes(comp, outcomes)
     effects = compare.effects(comp, outcomes)
-    households = compare.household_groups(comp)
+    households = compare.with_levers(comp, compare.household_groups(comp))
     levers = comp.differing_levers()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
@@ -73,10 +75,17 @@ def write_comparison(comp: Comparison, outcomes: Sequence[str], out: Path, *,
         effects.to_csv(tmp / "effects.csv", index=False)
         households.to_csv(tmp / "households.csv", index=False)
         levers.to_csv(tmp / "levers.csv", index_label="lever")
+        comp.design.assign(label=[comp.short[g] for g in comp.design.index]).to_csv(tmp / "design.csv")
         plots.save_all(plots.figures(comp, outcomes, effects), tmp)
         publish_dir(tmp, out)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
-    return {"outcomes": table, "effects": effects, "households": households, "levers": levers,
-            "text": format_table(table, by="group") + "\n\n" + compare.format_effects(effects)}
+    many = len(comp.groups) > 4
+    text = format_rows(table, labels=comp.short) if many else format_table(table, by="group")
+    if effects["group"].nunique() > compare.MAX_GROUPS if not effects.empty else False:
+        text += (f"\n\n{len(effects)} effects ({effects['group'].nunique()} groups × "
+                 f"{effects['outcome'].nunique()} outcomes): see {out / 'effects.csv'}")
+    else:
+        text += "\n\n" + compare.format_effects(effects, labels=comp.short if many else None)
+    return {"outcomes": table, "effects": effects, "households": households, "levers": levers, "text": text}

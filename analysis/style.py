@@ -14,13 +14,20 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable, Iterator, Sequence
+import logging
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import matplotlib
+import numpy as np
+from matplotlib import font_manager
 from matplotlib.figure import Figure
 
+from sim.levers import LEVER_BY_NAME
 from sim.outcomes import OUTCOME_BY_NAME
 from sim.engine.store import write_atomic
 
@@ -85,9 +92,20 @@ def looks(groups: Sequence[str]) -> dict[str, Look]:
 
 @contextlib.contextmanager
 def figure_style() -> Iterator[None]:
-    """govsim's rcParams for the duration of the block only."""
-    with matplotlib.rc_context(RC):
-        yield
+    """govsim's rcParams for the duration of the block only (with a CJK fallback font where one
+    is installed, so that clause numerals draw; matplotlib falls back glyph by glyph)."""
+    rc = dict(RC)
+    cjk = cjk_font()
+    if cjk:
+        rc["font.family"] = [RC["font.family"], cjk]
+    log = logging.getLogger("matplotlib.font_manager")
+    level = log.level
+    log.setLevel(logging.ERROR)  # a CJK fallback without a bold face is fine: say nothing per title
+    try:
+        with matplotlib.rc_context(rc):
+            yield
+    finally:
+        log.setLevel(level)
 
 
 def styled(draw: Callable[..., Figure]) -> Callable[..., Figure]:
@@ -99,11 +117,105 @@ def styled(draw: Callable[..., Figure]) -> Callable[..., Figure]:
     return wrapper
 
 
-def outcome_label(outcome: str) -> str:
-    """'resolution rate (share)': the axis label of an outcome, with its unit."""
+def outcome_label(outcome: str, unit: bool = True) -> str:
+    """'Resolved in the community (share)': an outcome's label from sim.outcomes, with its unit."""
     spec = OUTCOME_BY_NAME.get(outcome)
-    words = outcome.replace("_", " ")
-    return f"{words} ({spec.unit})" if spec and spec.unit else words
+    words = spec.label if spec else outcome.replace("_", " ")
+    return f"{words} ({spec.unit})" if unit and spec and spec.unit else words
+
+
+def lever_label(name: str) -> str:
+    """'Households per grid worker': a lever's label from sim.levers (names it does not know pass through)."""
+    lever = LEVER_BY_NAME.get(name)
+    return lever.label if lever else name
+
+
+def lever_value(name: str, value: Any, digits: int = 3) -> str:
+    """A lever's value as a reader writes it: 'true'/'false', 200, 0.35 (``digits`` significant)."""
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (float, np.floating)):
+        lever = LEVER_BY_NAME.get(name)
+        if lever is not None and lever.type == "int" and float(value).is_integer():
+            return str(int(value))
+        return f"{float(value):.{digits}g}"
+    return str(value)
+
+
+# ---- clauses: "11 (十一)" ----------------------------------------------------------------------
+_NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def clause_number(clause: str) -> int | None:
+    """The number a clause like '十一' or '(十八)' stands for; None where it is no numeral."""
+    text = clause.strip("()（） ")
+    if not text or any(c not in _NUMERALS and c != "十" for c in text):
+        return None
+    if "十" not in text:
+        return _NUMERALS[text] if len(text) == 1 else None
+    tens, _, ones = text.partition("十")
+    return (_NUMERALS.get(tens, 0) if tens else 1) * 10 + (_NUMERALS.get(ones, 0) if ones else 0)
+
+
+def clause_label(clause: str, chinese: bool = True) -> str:
+    """'11 (十一)', '4, 14 (四, 十四)': the clause numbers first, so that they read without a CJK
+    font; ``chinese=False`` gives the numbers alone (for figures drawn without such a font)."""
+    parts = [p for p in re.split(r"[,，、]\s*", clause.strip()) if p]
+    numbers = [clause_number(p) for p in parts]
+    if not parts or any(n is None for n in numbers):
+        return clause
+    digits = ", ".join(map(str, numbers))
+    return f"{digits} ({clause})" if chinese else digits
+
+
+# Fonts with the Chinese characters of clause numbers, in order of preference. Debian's
+# fonts-noto-cjk gives the first; none is required: without one, figures write clause
+# numbers in Arabic numerals only (``has_cjk_font()``).
+CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Zen Hei",
+                "WenQuanYi Micro Hei", "Droid Sans Fallback", "AR PL UMing CN")
+_CJK_FILES = re.compile(r"NotoSansCJK|NotoSerifCJK|SourceHanSans|wqy-|DroidSansFallback|uming", re.I)
+
+
+@functools.cache
+def cjk_font() -> str | None:
+    """The family of an installed font with CJK characters, or None.
+
+    matplotlib's font cache is built once and does not see fonts installed later, so
+    the system's font files are searched as well and a match is registered.
+    """
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    for family in CJK_FAMILIES:
+        if family in known:
+            return family
+    for path in sorted(font_manager.findSystemFonts()):
+        if _CJK_FILES.search(Path(path).name):
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):
+                continue
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    return next((family for family in CJK_FAMILIES if family in known), None)
+
+
+def has_cjk_font() -> bool:
+    return cjk_font() is not None
+
+
+# ---- numbers: one format per column ----------------------------------------------------------
+def decimals_for(values: Iterable[float], kind: str | None = None) -> int:
+    """Decimals for a whole column: shares get 3, other numbers by the column's largest magnitude."""
+    if kind == "share":
+        return 3
+    finite = [abs(float(v)) for v in values if v is not None and math.isfinite(float(v))]
+    largest = max(finite, default=0.0)
+    return 1 if largest >= 10 else 2 if largest >= 1 else 3
+
+
+def format_number(value: float, decimals: int, sign: bool = False) -> str:
+    """One number of a column formatted with that column's decimals; n/a where undefined."""
+    if value is None or not math.isfinite(float(value)):
+        return "n/a" if value is None or math.isnan(float(value)) else ("∞" if value > 0 else "−∞")
+    return f"{float(value):{'+' if sign else ''}.{decimals}f}"
 
 
 def save(fig: Figure, directory: Path | str, stem: str) -> list[Path]:

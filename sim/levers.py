@@ -52,6 +52,17 @@ class Lever:
     def numeric(self) -> bool:
         return self.type in ("float", "int")
 
+    @property
+    def label(self) -> str:
+        """How figures and tables name the lever: 'Households per grid worker'."""
+        return LABELS.get(self.name, (self.name.replace("_", " ").capitalize(),))[0]
+
+    @property
+    def short(self) -> str:
+        """A few characters for crowded legends and group names: 'hh/grid'."""
+        entry = LABELS.get(self.name)
+        return entry[1] if entry else self.name.replace("_", " ")
+
     def default_for(self, settlement: str) -> Any:
         return self.by_settlement.get(settlement, self.default)
 
@@ -676,6 +687,40 @@ LEVERS: tuple[Lever, ...] = (
 )
 
 LEVER_BY_NAME: dict[str, Lever] = {lever.name: lever for lever in LEVERS}
+
+# How readers see the policy and context levers: (label, short form). Labels name the
+# lever in figures and tables; short forms name design points in legends. A lever
+# without an entry (the behaviour levers) is shown by its name in words.
+LABELS: dict[str, tuple[str, str]] = {
+    "settlement": ("Settlement type", "settlement"),
+    "households": ("Households in the community", "hh"),
+    "households_per_grid": ("Households per grid worker", "hh/grid"),
+    "admin_burden_share": ("Administrative burden (share of time)", "burden"),
+    "facility_m2_per_100_households": ("Service space (m² per 100 households)", "m²/100hh"),
+    "social_orgs_per_1000_households": ("Social organisations per 1000 households", "orgs/1000hh"),
+    "professional_social_worker_share": ("Qualified social workers (share)", "qualified"),
+    "three_social_linkage": ("Three-social linkage", "linkage"),
+    "deliberation_per_year": ("Deliberation meetings per year", "deliberations/yr"),
+    "legal_advisor_hours_per_week": ("Legal advisor (hours per week)", "legal h/wk"),
+    "mediators_per_1000_households": ("Mediators per 1000 households", "mediators/1000hh"),
+    "property_firm_coverage": ("Compounds with a property firm (share)", "firm cover"),
+    "owners_committee_share": ("Managed compounds with an owners' committee (share)", "owners' cttee"),
+    "joint_meeting": ("Property joint meeting", "joint meeting"),
+    "courtyard_self_governance": ("Courtyard self-governance", "courtyard"),
+    "digital_platform_adoption": ("Households on the digital platform (share)", "platform"),
+    "party_volunteers_per_100_households": ("Party volunteers per 100 households", "volunteers/100hh"),
+    "migrant_inclusion": ("Migrant inclusion", "migrant incl."),
+    "training_interval_years": ("Training interval (years)", "training yrs"),
+    "satisfaction_weight_in_assessment": ("Weight of satisfaction in staff assessment", "sat. weight"),
+    "budget_per_household": ("Budget (yuan per household per year)", "budget"),
+    "community_workers_per_1000_households": ("Community workers per 1000 households", "workers/1000hh"),
+    "warmup_weeks": ("Warm-up (weeks)", "warm-up"),
+    "compound_size": ("Households per compound", "hh/compound"),
+    "migrant_share": ("Migrant households (share)", "migrants"),
+    "elderly_share": ("Elderly households (share)", "elderly"),
+    "owner_share": ("Owner-occupiers (share)", "owners"),
+    "vulnerable_share": ("Households in difficulty (share)", "vulnerable"),
+}
 POLICY_LEVERS: tuple[str, ...] = tuple(l.name for l in LEVERS if l.kind == "policy")
 
 # The regime before the 2018 Implementation Opinions: the policy levers of

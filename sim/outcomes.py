@@ -28,6 +28,16 @@ class OutcomeSpec:
     meaning: str
     kind: str  # "share" (in [0, 1]), "count" (>= 0), "weeks" (>= 0), "ratio" (>= 0)
 
+    @property
+    def label(self) -> str:
+        """How figures and tables name the outcome: 'Resolution rate'."""
+        return OUTCOME_LABELS.get(self.name, self.name.replace("_", " ").capitalize())
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The values the outcome can take: [0, 1] for shares, [0, inf) otherwise."""
+        return (0.0, 1.0) if self.kind == "share" else (0.0, float("inf"))
+
 
 OUTCOMES: tuple[OutcomeSpec, ...] = (
     OutcomeSpec("resolution_rate", "share", "cases resolved inside the community / cases closed", "share"),
@@ -77,6 +87,28 @@ OUTCOMES: tuple[OutcomeSpec, ...] = (
     OutcomeSpec("admin_time_share", "share", "share of community and grid workers' hours spent on "
                 "administrative tasks from above, as accepted since the start", "share"),
 )
+
+# Labels for figures and tables; an outcome without one is shown by its name in words.
+OUTCOME_LABELS: dict[str, str] = {
+    "resolution_rate": "Resolved in the community",
+    "escalation_rate": "Escalated beyond the community",
+    "unmet_need_rate": "Service needs left unmet",
+    "mean_weeks_to_resolution": "Weeks to resolution",
+    "satisfaction": "Resident satisfaction",
+    "trust": "Trust in community bodies",
+    "participation": "Households taking part",
+    "satisfaction_elderly": "Satisfaction of elderly households",
+    "satisfaction_migrant": "Satisfaction of migrant households",
+    "satisfaction_renter": "Satisfaction of renter households",
+    "dispute_resolution_rate": "Disputes resolved in the community",
+    "legal_dispute_resolution_rate": "Legally complex disputes resolved",
+    "property_escalation_rate": "Property disputes escalated",
+    "discovery_share": "Cases found by patrol or outreach",
+    "mean_weeks_to_known": "Weeks until a case is known",
+    "fee_collection_rate": "Property fees paid",
+    "recurrence_rate": "Settlements that came back",
+    "firms_remaining": "Property firms still serving",
+}
 
 OUTCOME_NAMES: tuple[str, ...] = tuple(o.name for o in OUTCOMES)
 OUTCOME_BY_NAME = {o.name: o for o in OUTCOMES}

@@ -2,7 +2,7 @@
 
     name = "sichuan-2020"                 # optional; defaults to the file's stem
     description = "the policy's targets"  # optional
-    extends = "baseline-2017.toml"        # optional; relative to this file
+    extends = "baseline-2017"             # optional; a file relative to this one, or a name in scenarios/
     [levers]
     households_per_grid = 300             # say where each value comes from
 
@@ -42,16 +42,40 @@ class Scenario:
 
 
 def find(reference: str | Path, base: Path | None = None) -> Path:
-    """The file a scenario reference names: a path, or a name in scenarios/."""
+    """The file a scenario reference names: a path (relative to base, default the working
+    directory), or a name in scenarios/ (of the working directory, then govsim's own)."""
     ref = Path(reference)
     candidates = [ref] if ref.is_absolute() else [(base or Path.cwd()) / ref]
-    if base is None and ref.suffix != ".toml" and len(ref.parts) == 1:
+    if ref.suffix != ".toml" and len(ref.parts) == 1:
         for root in (Path.cwd() / "scenarios", SCENARIO_DIR):
             candidates.append(root / f"{ref}.toml")
     for c in candidates:
         if c.is_file():
             return c.resolve()
-    raise InputError("no such scenario file", source=str(reference))
+    raise InputError(f"no such scenario file (nor a name in scenarios/: {available()})", source=str(reference))
+
+
+def find_named(reference: str | Path, folder: str, what: str) -> Path:
+    """A file named by path, or by name in scenarios/FOLDER/ (of the working directory, then
+    govsim's own): how experiments and analyses are found. The error lists the names there."""
+    ref = Path(reference)
+    roots = (Path.cwd() / "scenarios" / folder, SCENARIO_DIR / folder)
+    candidates = [ref]
+    if ref.suffix != ".toml" and len(ref.parts) == 1:
+        candidates += [root / f"{ref}.toml" for root in roots]
+    for c in candidates:
+        if c.is_file():
+            return c.resolve()
+    names = sorted({p.stem for root in roots if root.is_dir() for p in root.glob("*.toml")})
+    raise InputError(f"no such {what} file (nor a name in scenarios/{folder}/: {', '.join(names) or 'none'})",
+                     source=str(reference))
+
+
+def available() -> str:
+    """The scenario names one can give instead of a path, for error messages."""
+    names = {p.stem for root in (Path.cwd() / "scenarios", SCENARIO_DIR) if root.is_dir()
+             for p in root.glob("*.toml")}
+    return ", ".join(sorted(names)) or "none"
 
 
 MAX_FILE_BYTES = 256 * 2**20  # an input file larger than this is not one a person wrote or a design
@@ -113,8 +137,8 @@ def load(reference: str | Path, *, _base: Path | None = None, _chain: tuple[Path
         try:
             parent_path = find(data["extends"], path.parent)
         except InputError:
-            raise InputError(f"no such scenario file {show(data['extends'])} (relative to this file)",
-                             source=source, key="extends") from None
+            raise InputError(f"no such scenario {show(data['extends'])} (neither a file relative to this one "
+                             f"nor a name in scenarios/: {available()})", source=source, key="extends") from None
         overrides.update(load(parent_path, _base=path.parent, _chain=(*_chain, path)).overrides)
     for name, value in levers.items():
         overrides[name] = lever(name, source).check(value, source)
@@ -133,7 +157,6 @@ def load_referenced(ref: str, from_file: Path, key: str) -> Scenario:
         try:
             found = find(ref)
         except InputError:
-            names = ", ".join(sorted(p.stem for p in SCENARIO_DIR.glob("*.toml")))
             raise InputError(f"no such scenario {show(ref)} (neither a file relative to this one nor a "
-                             f"name in scenarios/: {names})", source=str(from_file), key=key) from None
+                             f"name in scenarios/: {available()})", source=str(from_file), key=key) from None
     return load(found)

@@ -105,3 +105,10 @@ def test_version_and_params(govsim):
     assert all(r["clause"] and r["unit"] is not None and r["meaning"] for r in rows)
     status, out, _ = govsim("params")
     assert status == 0 and "households_per_grid" in out and "十一" in out
+
+
+def test_backend_is_documented_in_the_help(govsim):
+    status, out, _ = govsim("run", "--help")
+    assert status == 0
+    text = " ".join(out.split())
+    assert "--backend {serial,process}" in text and "every local core" in text and "same numbers" in text

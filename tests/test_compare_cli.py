@@ -83,11 +83,12 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(govsim, runs, tmp_path,
 def test_sweep_points_are_groups_and_failed_runs_are_noted(tmp_path):
     sweep = make_store(tmp_path / "sweep", [("base", {"households": 500}), ("base", {"households": 900})],
                        failed=[0])
-    c = compare.gather([sweep], reference="base #1")
+    c = compare.gather([sweep], reference="base #1")  # the label earlier versions gave still names the point
+    assert c.groups == ["households=500", "households=900"] and c.reference == "households=900"
     text = compare.format_effects(compare.effects(c, ["satisfaction"], n_resamples=500))
-    assert "effect vs base #1" in text and "base #0" in text
+    assert "effect vs households=900" in text and "households=500" in text
     assert "1 failed run(s) left out" in " ".join(c.notes())
-    assert len(c.runs[c.runs["group"] == "base #0"]) == 5
+    assert len(c.runs[c.runs["group"] == "households=500"]) == 5
 
 
 def test_default_study_ends_with_a_report(govsim, tmp_path):

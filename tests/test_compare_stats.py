@@ -162,9 +162,11 @@ def test_groups_are_labelled_by_point_and_directory(tmp_path):
     sweep = make_store(tmp_path / "sweep", [("base", {"households": 500}), ("base", {"households": 900}),
                                             ("alt", {})])
     run = make_store(tmp_path / "run", [("alt", {"joint_meeting": False})])
-    c = compare.gather([sweep, run], reference="base #0")
-    assert c.groups == ["base #0", "base #1", "alt [sweep]", "alt [run]"]
-    assert c.reference == "base #0"
+    c = compare.gather([sweep, run], reference="base: households=500")
+    assert c.groups == ["base: households=500", "base: households=900", "alt [sweep]", "alt [run]"]
+    assert c.short["base: households=900"] == "base: hh 900"
+    assert c.reference == "base: households=500"
+    assert compare.gather([sweep, run], reference="base #0").reference == "base: households=500"
     assert compare.gather([sweep], reference="alt").reference == "alt"  # a scenario name with one group
     assert list(c.differing_levers().index) == ["households", "joint_meeting"]
     assert {"clause", "unit", "meaning"} <= set(c.differing_levers().columns)

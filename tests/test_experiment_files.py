@@ -170,4 +170,37 @@ def test_slurm_script_runs_one_shard_per_array_task(govsim, tmp_path):
     assert max(i for i, line in enumerate(lines) if line.startswith("#SBATCH")) < first_command
     status, _, err = govsim("slurm", "exp.toml", "--shards", "5")
     assert status == 2 and "--shards" in err and "1 to 4" in err
-    assert not (tmp_path / "res").exists()
+    assert not (tmp_path / "results").exists()  # a refused script creates nothing
+
+
+def test_slurm_defaults_fit_any_node_and_logs_go_under_the_results(govsim, tmp_path):
+    (tmp_path / "exp.toml").write_text(GOOD)
+    status, out, err = govsim("slurm", "exp.toml", "--shards", "2", "--out", "res")
+    assert status == 0, err
+    lines = out.splitlines()
+    assert "#SBATCH --cpus-per-task=1" in lines                       # every node has one CPU
+    assert not [line for line in lines if line.startswith("#SBATCH --mem")]  # nodes may declare no memory
+    assert f"#SBATCH --output={tmp_path / 'res' / 'logs'}/govsim-t-%A_%a.out" in lines
+    assert any("sinfo" in line for line in lines) and any("--mem" in line for line in lines if line.startswith("# "))
+    assert (tmp_path / "res" / "logs").is_dir() and "logs" in err  # SLURM needs the directory before the job
+    # the tasks then write their store into the directory that holds only the logs
+    for shard in ("0/2", "1/2"):
+        status, _, err = govsim("sweep", "exp.toml", "--out", "res", "--shard", shard, "--backend", "serial")
+        assert status == 0, err
+    (tmp_path / "res3" / "logs").mkdir(parents=True)
+    status, _, err = govsim("sweep", "exp.toml", "--out", "res3", "--backend", "serial")  # one shard too
+    assert status == 0, err
+
+
+def test_dry_run_warms_up_before_timing(govsim, tmp_path, monkeypatch):
+    from sim.engine import execute
+
+    calls = []
+    real = execute.run_chunk
+    monkeypatch.setattr(execute, "run_chunk", lambda plan, tasks: calls.append(plan.weeks) or real(plan, tasks))
+    (tmp_path / "exp.toml").write_text(GOOD.replace("weeks = 4", "weeks = 30"))
+    status, out, err = govsim("sweep", "exp.toml", "--dry-run", "--backend", "serial")
+    assert status == 0, err
+    assert calls[0] == 8 and set(calls[1:]) == {30}   # a short, untimed warm-up run first
+    timed = int(out.split("timed ", 1)[1].split()[0])
+    assert len(calls) >= timed + 1 and "after a warm-up run" in out

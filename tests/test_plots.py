@@ -36,8 +36,8 @@ def test_fan_chart_draws_a_median_and_two_bands_per_group(comp):
     assert len(bands) == 6
     assert [to_hex(l.get_color()) for l in ax.lines] == [comp.looks[g].color.lower() for g in comp.groups]
     assert len({(str(l.get_linestyle()), l.get_marker()) for l in ax.lines}) == 3  # greyscale: not colour alone
-    assert ax.get_xlabel() == "week"
-    assert ax.get_ylabel() == "satisfaction (0–1)"
+    assert ax.get_xlabel() == "week"          # 30 weeks: weeks; a run of a year or more is shown in years
+    assert ax.get_ylabel() == "Resident satisfaction (0–1)"   # the outcome's label from sim.outcomes
     assert set(comp.groups) <= set(legend_texts(fig))
     assert {"median of runs", "central 50% of runs", "central 90% of runs"} <= set(legend_texts(fig))
     assert ax.lines[0].get_xdata()[-1] == 30
@@ -60,7 +60,7 @@ def test_distributions_draw_a_box_and_points_per_group_and_outcome(comp):
         assert [len(c.get_offsets()) for c in ax.collections] == [5, 5, 5]  # one point per run
         assert [t.get_text() for t in ax.get_xticklabels()] == comp.groups
         assert ax.get_ylabel() == style.outcome_label(o)
-    assert visible[2].get_ylabel() == "mean weeks to resolution (weeks)"
+    assert visible[2].get_ylabel() == "Weeks to resolution (weeks)"
 
 
 def test_forest_has_one_panel_per_unit_a_zero_line_and_names_the_reference(comp):
@@ -81,7 +81,7 @@ def test_household_groups_show_every_group_per_scenario(comp):
     (ax,) = fig.axes
     assert [t.get_text() for t in ax.get_xticklabels()] == ["all households", "elderly", "migrant", "renter"]
     assert len(ax.containers) == 3
-    assert ax.get_ylabel() == "satisfaction (0–1)"
+    assert ax.get_ylabel() == "Resident satisfaction (0–1)"
 
 
 def test_figures_are_saved_as_png_and_svg(comp, tmp_path):

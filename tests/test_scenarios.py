@@ -75,6 +75,30 @@ def test_missing_file(tmp_path):
         load(tmp_path / "absent.toml")
 
 
+def test_extends_takes_a_scenario_name_as_the_cli_does(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no scenarios/ here: the name is found in govsim's own
+    write(tmp_path / "mine.toml", 'extends = "sichuan-2020"\n[levers]\nhouseholds_per_grid = 150\n')
+    levers = load(tmp_path / "mine.toml").levers()
+    assert levers["households_per_grid"] == 150
+    assert levers["joint_meeting"] == load("sichuan-2020").levers()["joint_meeting"]
+    # a file beside this one still comes first
+    write(tmp_path / "sichuan-2020.toml", "[levers]\nhouseholds = 999\n")
+    write(tmp_path / "near.toml", 'extends = "sichuan-2020.toml"\n')
+    assert load(tmp_path / "near.toml").levers()["households"] == 999
+
+
+def test_no_such_scenario_lists_the_available_ones(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "x.toml", 'extends = "sichuan-2002"\n')
+    with pytest.raises(InputError) as e:
+        load(tmp_path / "x.toml")
+    shipped = ", ".join(sorted(p.stem for p in SCENARIOS.glob("*.toml")))
+    assert "extends" in str(e.value) and f"nor a name in scenarios/: {shipped})" in str(e.value)
+    with pytest.raises(InputError) as e:
+        load("sichuan-2002")
+    assert f"nor a name in scenarios/: {shipped})" in str(e.value) and "sichuan-2020" in shipped
+
+
 def test_extends_cycle_is_named(tmp_path):
     write(tmp_path / "a.toml", 'extends = "b.toml"\n')
     write(tmp_path / "b.toml", 'extends = "a.toml"\n')

@@ -157,3 +157,17 @@ def test_int_and_bool_levers_map_to_equally_likely_values():
     assert len(counts) == 53 and counts.min() >= 999 and counts.max() <= 1001
     switch = LEVER_BY_NAME["joint_meeting"]
     assert [to_lever(switch, x, (0, 1)) for x in (0.0, 0.49, 0.5, 1.0)] == [False, False, True, True]
+
+
+def test_a_name_finds_scenarios_sensitivity_and_dry_run_writes_nothing(govsim, analysis_file, tmp_path):
+    (tmp_path / "scenarios" / "sensitivity").mkdir(parents=True)
+    analysis_file(name="scenarios/sensitivity/mine.toml")
+    (tmp_path / "scenarios" / "sensitivity" / "small.toml").write_text((tmp_path / "small.toml").read_text())
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    status, out, err = govsim("sensitivity", "mine", "--dry-run", "--backend", "serial")
+    assert status == 0, err
+    assert "analysis mine (sobol, 3 levers, 2 outcome(s)): 32 points × 2 replicates = 64 runs" in out
+    assert "estimated wall time on --backend serial with 1 worker(s)" in out and "after a warm-up run" in out
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before   # nothing written
+    status, _, err = govsim("sensitivity", "policy-screenin", "--dry-run")
+    assert status == 2 and "nor a name in scenarios/sensitivity/:" in err and "policy-screening" in err

@@ -28,6 +28,6 @@ def main(args: argparse.Namespace) -> int:
 
     matplotlib.use("Agg")  # files only: never open a window, whatever MPLBACKEND says
     path = report.write_report(args.run_dirs, args.out, reference=args.reference, outcomes=args.outcomes,
-                               overwrite=args.overwrite)
+                               overwrite=args.overwrite, pair_by=args.pair_by)
     print(f"report: {path}")
     return 0

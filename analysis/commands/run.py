@@ -35,7 +35,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=out_path, help="results directory (default: a new one under results/)")
     p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
     p.add_argument("--workers", type=int, help="worker processes (default: every core)")
-    p.add_argument("--backend", choices=settings.LOCAL_BACKENDS, default="process")
+    p.add_argument("--backend", choices=settings.LOCAL_BACKENDS, default="process",
+                   help="where runs execute: process (default) on every local core (--workers of them), "
+                        "serial in this process, one run after another (for debugging and profiling); "
+                        "both give the same numbers")
     p.add_argument("--agents", nargs="?", const="end", metavar="WEEKS",
                    help="also write agents.parquet: every household and organisation at the end of each run, "
                         "or at the listed weeks (e.g. --agents 52,104,156; put it after the scenarios)")

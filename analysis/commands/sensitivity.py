@@ -22,7 +22,7 @@ ORDER = 25
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("analysis", type=Path, metavar="ANALYSIS.toml", help="the analysis file")
+    p.add_argument("analysis", metavar="ANALYSIS", help="the analysis file, or a name in scenarios/sensitivity/")
     p.add_argument("--out", type=out_path, help="results directory (default: a new one under results/)")
     p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
     p.add_argument("--resume", action="store_true", help="continue the same analysis in --out, running only missing runs")
@@ -31,6 +31,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="where runs execute (default: process, every local core)")
     p.add_argument("--workers", type=int, help="worker processes (default: every core)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="with --backend dask: the scheduler address (default: a local cluster)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the design's size (per level with --converge) and an estimate of the wall time "
+                        "from a few timed runs; write nothing")
     g = p.add_argument_group("convergence")
     g.add_argument("--converge", action="store_true",
                    help="double N (reusing runs where the design allows) until the widest 95%% interval "
@@ -81,6 +84,21 @@ def _converge(args: argparse.Namespace, method: str):
     return Converge(args.tolerance, args.max_runs, indices)
 
 
+def dry_run(analysis, plan, levels, args: argparse.Namespace) -> int:
+    """What the analysis will run and how long it takes, as `govsim sweep --dry-run` says it."""
+    from analysis.commands.sweep import estimate
+
+    k = len(analysis.levers)
+    print(f"analysis {analysis.name} ({analysis.method}, {k} levers, {len(analysis.outcomes)} outcome(s)): "
+          f"{len(plan.points)} points × {plan.replicates} replicates = {plan.n_runs} runs")
+    if len(levels) > 1:
+        print("with --converge, up to: " + "; ".join(f"N={lv.n}: {lv.runs_total} runs" for lv in levels)
+              + " (it stops at the first level whose intervals are narrow enough)")
+    estimate(plan, (0, 1), plan.n_runs, args)
+    print("nothing written (dry run)")
+    return 0
+
+
 def main(args: argparse.Namespace) -> int:
     from analysis.commands.run import fresh_directory
     from analysis.progress import ProgressReporter
@@ -97,6 +115,8 @@ def main(args: argparse.Namespace) -> int:
     levels = plan_levels(analysis, converge)
     X = design(analysis, levels)
     plan = build_plan(analysis, X, levels)
+    if args.dry_run:
+        return dry_run(analysis, plan, levels, args)
     out = args.out or fresh_directory(Path("results"), f"sensitivity-{analysis.name}")
     if args.scheduler:
         from sim.engine.dask_backend import check_reachable

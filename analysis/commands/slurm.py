@@ -27,9 +27,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--shards", type=int, required=True, metavar="N", help="array tasks, one shard each")
     p.add_argument("--out", type=out_path, metavar="DIR",
                    help="results directory shared by every task (default: results/NAME)")
-    p.add_argument("--cpus-per-task", type=int, default=8, metavar="C", help="cores per task (default 8)")
+    p.add_argument("--cpus-per-task", type=int, default=1, metavar="C",
+                   help="cores per task, one worker each (default 1, which every node has; more than the "
+                        "smallest node of the partition has pends forever: see sinfo -o '%%P %%c %%m')")
     p.add_argument("--time", help="time limit per task, e.g. 04:00:00 (see `govsim sweep --dry-run --shard 0/N`)")
-    p.add_argument("--mem", help="memory per task, e.g. 8G")
+    p.add_argument("--mem", help="memory per task, e.g. 2G (default: not requested, the partition's default; "
+                                 "on clusters whose nodes declare no memory, --mem makes sbatch refuse the job)")
     p.add_argument("--partition", help="SLURM partition")
     p.add_argument("--account", help="SLURM account to charge")
     p.add_argument("--max-parallel", type=int, metavar="M", help="at most M tasks at once (--array=0-N%%M)")
@@ -52,8 +55,26 @@ def main(args: argparse.Namespace) -> int:
     check_directives({f"--{key.replace('_', '-')}": getattr(args, key)
                       for key in ("time", "mem", "partition", "account", "job_name")})
     check_directives({"chdir": str(Path.cwd())})
-    print(script(experiment.path, experiment.name, runs, args), end="")
+    text = script(experiment.path, experiment.name, runs, args)
+    logs = log_directory(args, experiment.name)
+    if logs is not None and not logs.is_dir():  # SLURM opens the log files before the job starts
+        logs.mkdir(parents=True)
+        print(f"govsim slurm: created {logs} for the job logs", file=sys.stderr)
+    print(text, end="")
     return 0
+
+
+def log_directory(args: argparse.Namespace, name: str) -> Path | None:
+    """Job logs go under the results directory (logs/), not into the directory sbatch runs from;
+    None where that path cannot go into an #SBATCH line (the logs then stay in the working directory)."""
+    logs = (args.out or Path("results") / name).resolve() / "logs"
+    return logs if SAFE.fullmatch(str(logs)) else None
+
+
+def memory_hint(cpus: int) -> str:
+    """A memory request that fits a task: the coordinating process and one worker per core (about
+    0.2 GB each for the default 3,000-household community; more households, more memory)."""
+    return f"{max(1, -(-(4 + 2 * cpus) // 10))}G"
 
 
 SAFE = re.compile(r"[\w.:,+=@/-]+")  # what an #SBATCH line carries unquoted
@@ -80,12 +101,13 @@ def govsim_command() -> list[str]:
 def script(experiment: Path, name: str, runs: int, args: argparse.Namespace) -> str:
     n = args.shards
     out = (args.out or Path("results") / name).resolve()
+    logs = log_directory(args, name)
     govsim = " ".join(shlex.quote(part) for part in govsim_command())
     array = f"0-{n - 1}" + (f"%{args.max_parallel}" if args.max_parallel else "")
     job = args.job_name or f"govsim-{re.sub(r'[^A-Za-z0-9_.-]', '-', name)}"
     options = [("job-name", job), ("array", array), ("ntasks", "1"), ("cpus-per-task", str(args.cpus_per_task)),
                ("time", args.time), ("mem", args.mem), ("partition", args.partition), ("account", args.account),
-               ("chdir", str(Path.cwd())), ("output", f"{job}-%A_%a.out")]
+               ("chdir", str(Path.cwd())), ("output", str((logs or Path()) / f"{job}-%A_%a.out"))]
     sweep = (f"{govsim} sweep {shlex.quote(str(experiment))} --out {shlex.quote(str(out))} "
              f'--shard "$SLURM_ARRAY_TASK_ID/{n}" --backend process --workers "${{SLURM_CPUS_PER_TASK:-1}}"')
     lines = [
@@ -99,6 +121,14 @@ def script(experiment: Path, name: str, runs: int, args: argparse.Namespace) -> 
         f"#   or chain it: sbatch --dependency=afterany:JOBID --wrap "
         f"{shlex.quote(f'{govsim} merge {shlex.quote(str(out))}')}",
         "#   A failed or requeued task resumes its shard when it runs again.",
+        f"#   logs:        {logs}/" if logs else "#   logs:        in the working directory (an #SBATCH line cannot "
+        "carry the results path)",
+        "#   sizing:      each task runs one worker per CPU; --cpus-per-task must not exceed the CPUs of the",
+        "#                smallest node of the partition (else the job pends with reason PartitionConfig):",
+        "#                sinfo -o '%P %c %m' lists CPUs and memory per node. Memory: about 0.2 GB per worker",
+        f"#                for 3,000 households plus 0.4 GB, e.g. --mem {memory_hint(args.cpus_per_task)} for "
+        f"{args.cpus_per_task} CPU(s); leave --mem out",
+        "#                where nodes declare no memory (sinfo shows 1 MB): sbatch would refuse the job.",
         *[f"#SBATCH --{key}={value}" for key, value in options if value is not None],
         "",
         "set -euo pipefail",

@@ -22,7 +22,9 @@ HELP = "run an experiment file (grid, LHS, Sobol' or listed points × replicates
 DESCRIPTION = (HELP + ". Runs go to every local core (process), one core (serial) or a Dask cluster (dask); "
                "--shard I/N runs one slice for SLURM job arrays (see `govsim slurm`, `govsim merge`).")
 ORDER = 20
-DRY_RUN_SAMPLES = 3
+DRY_RUN_SAMPLES = 3       # runs timed by --dry-run, spread over the design ...
+DRY_RUN_MAX_SAMPLES = 9   # ... or this many where those few took less than
+DRY_RUN_SECONDS = 1.0     # this long
 # assumed parallel efficiency and start-up seconds per backend, from benchmarks/bench_sweep.py
 EFFICIENCY = {"serial": 1.0, "process": 0.9, "dask": 0.9}
 STARTUP_S = {"serial": 0.0, "process": 2.0, "dask": 5.0}
@@ -147,9 +149,6 @@ def size_line(experiment: Experiment) -> str:
 
 def dry_run(experiment: Experiment, plan: Plan, shard: tuple[int, int], args: argparse.Namespace, out: Path) -> int:
     """The design's size, and the wall time it will take, from a few runs timed here."""
-    import numpy as np
-
-    from sim.engine.execute import run_chunk
     from sim.engine.store import Store, read_manifest
 
     print(size_line(experiment))
@@ -161,17 +160,43 @@ def dry_run(experiment: Experiment, plan: Plan, shard: tuple[int, int], args: ar
         done = int((finished.ok & (finished.run_id % shard[1] == shard[0])).sum())
         print(f"{out} already holds {done} of these runs; --resume would run the other {n - done}")
         n -= done
-    # a few runs spread over the shard's runs, each generated alone
-    wanted = plan.run_ids(shard)
-    picks = sorted({round(k * (len(wanted) - 1) / (DRY_RUN_SAMPLES - 1)) for k in range(DRY_RUN_SAMPLES)})
+    estimate(plan, shard, n, args)
+    print(f"would write to {out}; nothing written (dry run)")
+    return 0
+
+
+WARMUP_WEEKS = 8
+
+
+def estimate(plan: Plan, shard: tuple[int, int], n: int, args: argparse.Namespace) -> float:
+    """Time a few runs spread over the (shard of the) design and print the wall time n runs will take.
+
+    One short run of the first point goes first, untimed: the first run in a process pays for
+    imports, caches and first allocations (about three times a warm run for a short one),
+    which a sweep pays once per worker, not per run.
+    """
+    import dataclasses
+
+    import numpy as np
+
+    from sim.engine.execute import run_chunk
+
+    wanted = plan.run_ids(shard)   # a few runs spread over the shard's runs, each generated alone
     spec = plan.spec()
-    times = []
-    for k in picks:
-        start = time.perf_counter()
-        run_chunk(spec, plan.chunk(np.array([wanted[k]])))
-        times.append(time.perf_counter() - start)
+    run_chunk(dataclasses.replace(spec, weeks=min(spec.weeks, WARMUP_WEEKS)),
+              plan.chunk(np.array([wanted[0]])))  # warm-up, untimed
+    times: list[float] = []
+    for samples in (DRY_RUN_SAMPLES, DRY_RUN_MAX_SAMPLES):  # short runs: more of them, for a steadier mean
+        picks = sorted({round(k * (len(wanted) - 1) / (samples - 1)) for k in range(samples)})
+        times = []
+        for k in picks:
+            start = time.perf_counter()
+            run_chunk(spec, plan.chunk(np.array([wanted[k]])))
+            times.append(time.perf_counter() - start)
+        if sum(times) >= DRY_RUN_SECONDS:
+            break
     mean = sum(times) / len(times)
-    print(f"timed {len(times)} runs spread over the design: {mean:.3f} s per run "
+    print(f"timed {len(times)} runs spread over the design, after a warm-up run: {mean:.3f} s per run "
           f"({min(times):.3f}-{max(times):.3f})")
     workers = 1 if args.backend == "serial" else args.workers or _cluster_size(args)
     eff = EFFICIENCY[args.backend] if workers > 1 else 1.0
@@ -179,8 +204,7 @@ def dry_run(experiment: Experiment, plan: Plan, shard: tuple[int, int], args: ar
     print(f"estimated wall time on --backend {args.backend} with {workers} worker(s): {clock(seconds)} "
           f"({n} runs × {mean:.3f} s / {workers} / {eff:.0%} efficiency + {STARTUP_S[args.backend]:.0f} s start-up; "
           f"{n * mean / 3600:.2f} CPU-hours)")
-    print(f"would write to {out}; nothing written (dry run)")
-    return 0
+    return seconds
 
 
 def _cluster_size(args: argparse.Namespace) -> int:

@@ -54,7 +54,7 @@ from sim.levers import LEVER_BY_NAME, Lever
 from sim.names import check_name
 from sim.outcomes import OUTCOME_NAMES
 from sim.run import DEFAULT_SEED, DEFAULT_WEEKS
-from sim.scenario import Scenario, load_referenced, read_toml
+from sim.scenario import Scenario, find_named, load_referenced, read_toml
 
 KEYS = ("name", "description", "method", "scenario", "weeks", "n", "replicates", "seed",
         "common_random_numbers", "outcomes", "levers", "bounds", "options")
@@ -121,11 +121,14 @@ def lever_column(l: Lever, u: np.ndarray, bounds: tuple[float, float]) -> np.nda
 
 
 # ---- reading ------------------------------------------------------------------------------------------
+def find(reference: str | Path) -> Path:
+    """The file an analysis reference names: a path, or a name in scenarios/sensitivity/."""
+    return find_named(reference, "sensitivity", "analysis")
+
+
 def read(path: str | Path) -> Analysis:
-    """Read and validate an analysis file; every problem is one InputError."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("no such analysis file", source=str(path))
+    """Read and validate an analysis file (a path or a name); every problem is one InputError."""
+    path = find(path)
     source = str(path)
     data = read_toml(path)
     for key in data:

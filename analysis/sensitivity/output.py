@@ -60,7 +60,7 @@ def figures_for(figures: Path, outcome: str, table: pd.DataFrame, report: Report
     a = report.analysis
     m = sa.METHODS[a.method]
     n = report.levels[report.levels_done - 1].n
-    title = f"{outcome}: {m.label}, N={n}, {report.runs} runs"
+    title = f"{style.outcome_label(outcome, unit=False)}: {m.label}, N={n}, {report.runs} runs"
     paths = []
     if a.method == "morris":
         unit = OUTCOME_BY_NAME[outcome].unit
@@ -72,7 +72,7 @@ def figures_for(figures: Path, outcome: str, table: pd.DataFrame, report: Report
         paths += style.save(plots.s2_heatmap(table, title), figures, f"s2-{outcome}")
     if report.convergence is not None and report.convergence["n"].nunique() > 1:
         h = report.convergence[report.convergence["output"] == outcome]
-        paths += style.save(plots.convergence(h, report.watched, f"{outcome}"), figures, f"convergence-{outcome}")
+        paths += style.save(plots.convergence(h, report.watched, style.outcome_label(outcome, unit=False)), figures, f"convergence-{outcome}")
     return paths
 
 

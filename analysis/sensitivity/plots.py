@@ -16,12 +16,17 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis.sensitivity.methods import DUMMY
-from analysis.style import styled
+from analysis.style import lever_label, styled
 
 FILLS = ("0.25", "white", "0.65", "0.9")
 HATCHES = ("", "///", "", "..")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
 LINESTYLES = ("-", "--", ":", "-.")
+
+
+def _label(name: str) -> str:
+    """A lever by its label from the lever table ('Households per grid worker'); the dummy as itself."""
+    return name if name == DUMMY else lever_label(name)
 
 
 def _first(table: pd.DataFrame, index: str) -> pd.DataFrame:
@@ -51,7 +56,7 @@ def bars(table: pd.DataFrame, indices: Sequence[str], title: str, xlabel: str = 
         dummy = _first(table, indices[-1]).loc[DUMMY, "ci_high"]
         ax.axvline(dummy, color="black", linestyle=":", linewidth=0.8, label=f"{DUMMY} upper 95%")
     ax.axvline(0, color="black", linewidth=0.6)
-    ax.set_yticks(y, order, fontsize=8)
+    ax.set_yticks(y, [_label(n) for n in order], fontsize=8)
     ax.set_xlabel(xlabel + "  (whiskers: 95% interval; ○ interval includes zero)")
     ax.set_ylabel("lever")
     ax.set_title(title, fontsize=10)
@@ -82,8 +87,8 @@ def s2_heatmap(table: pd.DataFrame, title: str) -> Figure:
             text = f"({text})"
         ax.text(j, i, text, ha="center", va="center", fontsize=7,
                 color="white" if r["value"] > 0.6 * vmax else "black")
-    ax.set_xticks(range(k), names, rotation=45, ha="right", fontsize=8)
-    ax.set_yticks(range(k), names, fontsize=8)
+    ax.set_xticks(range(k), [_label(n) for n in names], rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(k), [_label(n) for n in names], fontsize=8)
     ax.set_xlabel("lever")
     ax.set_ylabel("lever")
     fig.colorbar(im, ax=ax, label="S2 (second-order index)", shrink=0.8)
@@ -112,7 +117,7 @@ def morris(table: pd.DataFrame, title: str, unit: str = "") -> Figure:
     for i in rank[:10]:  # label the influential; the crowd near the origin would only overlap
         if x[i] < 0.15 * np.nanmax(x):
             break
-        ax.annotate(ms.index[i], (x[i], y[i]), fontsize=7, xytext=(3, 3), textcoords="offset points")
+        ax.annotate(_label(ms.index[i]), (x[i], y[i]), fontsize=7, xytext=(3, 3), textcoords="offset points")
     ax.set_xlim(0, top)
     ax.set_ylim(0, top)
     ax.set_xlabel(f"μ* (mean |elementary effect|{', ' + unit if unit else ''}; whiskers: 95% interval)")
@@ -139,7 +144,7 @@ def convergence(history: pd.DataFrame, indices: Sequence[str], title: str) -> Fi
             err = np.vstack([s["value"] - s["ci_low"], s["ci_high"] - s["value"]])
             ax.errorbar(s["n"], s["value"], yerr=np.nan_to_num(err), marker=MARKERS[p_i % len(MARKERS)],
                         linestyle=LINESTYLES[p_i % len(LINESTYLES)], color=str(0.6 * (p_i % 4) / 3),
-                        mfc="white", ms=4, capsize=2, linewidth=0.9, label=p)
+                        mfc="white", ms=4, capsize=2, linewidth=0.9, label=_label(p))
         ax.set_xscale("log", base=2)
         ax.axhline(0, color="black", linewidth=0.5)
         ax.set_xlabel("N (log scale)")

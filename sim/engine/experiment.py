@@ -47,7 +47,7 @@ from sim.levers import LEVER_BY_NAME, Lever, lever, resolve
 from sim.names import check_name
 from sim.engine.plan import DesignPoints, Plan
 from sim.run import DEFAULT_SEED, DEFAULT_WEEKS
-from sim.scenario import SCENARIO_DIR, Scenario, load_referenced, read_text, read_toml
+from sim.scenario import SCENARIO_DIR, Scenario, find_named, load_referenced, read_text, read_toml
 
 EXPERIMENT_DIR = SCENARIO_DIR / "experiments"
 TOP_LEVEL = ("name", "description", "scenario", "scenarios", "seed", "replicates", "weeks", "timeseries",
@@ -112,14 +112,7 @@ class Experiment:
 # ---- finding and loading -----------------------------------------------------------------------------
 def find(reference: str | Path) -> Path:
     """The file an experiment reference names: a path, or a name in scenarios/experiments/."""
-    ref = Path(reference)
-    candidates = [ref]
-    if ref.suffix != ".toml" and len(ref.parts) == 1:
-        candidates += [Path.cwd() / "scenarios" / "experiments" / f"{ref}.toml", EXPERIMENT_DIR / f"{ref}.toml"]
-    for c in candidates:
-        if c.is_file():
-            return c.resolve()
-    raise InputError("no such experiment file (nor a name in scenarios/experiments/)", source=str(reference))
+    return find_named(reference, "experiments", "experiment")
 
 
 def load_experiment(reference: str | Path) -> Experiment:

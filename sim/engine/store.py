@@ -54,6 +54,7 @@ DESIGN = "design.parquet"
 RUNS = "runs.parquet"
 TIMESERIES = "timeseries.parquet"
 SHARDS = "shards"
+LOGS = "logs"          # batch-job logs (`govsim slurm` creates it before the first task starts)
 PART = re.compile(r"^part-([sm])(\d+)-(\d+)\.parquet$")
 # entries a store directory may hold before its manifest exists (a sibling shard is creating it)
 LAYOUT = {RUNS, TIMESERIES, DESIGN, SHARDS}
@@ -324,7 +325,8 @@ class Store:
                              source=source, key="--overwrite")
         if path.exists() and not path.is_dir():
             raise InputError("exists and is not a directory", source=source, key="--out")
-        entries = [e for e in path.iterdir() if not e.name.startswith(".")] if path.is_dir() else []
+        entries = [e for e in path.iterdir() if not e.name.startswith(".") and e.name != LOGS] \
+            if path.is_dir() else []
         if is_store(path) and (resume or joining):
             return cls._join(path, plan, shard, shards, resume)
         being_created = entries and not is_store(path) and _only_layout(path, entries)

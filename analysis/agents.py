@@ -50,7 +50,7 @@ def parse_weeks(text: str | None, weeks: int) -> list[int]:
         raise InputError(f"expected 'end' or week numbers like 52,104,156, got {text!r} "
                          "(put --agents after the scenarios)", key="--agents") from None
     if not chosen or chosen[0] < 1 or chosen[-1] > weeks:
-        raise InputError(f"weeks must lie in [1, {weeks}] (the run's --steps), got {text!r}", key="--agents")
+        raise InputError(f"weeks must lie in [1, {weeks}] (the run's --weeks), got {text!r}", key="--agents")
     return chosen
 
 

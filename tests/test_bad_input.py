@@ -145,7 +145,8 @@ CASES = [
     Case("analysis nested deeply", ("sensitivity", "a.toml"), "nests", write("a.toml", NESTED)),
     # sizes without an upper limit (they hung or died of MemoryError)
     Case("run replicates 1e9", ("run", "--replicates", "1000000000", "--steps", "2"), "--replicates"),
-    Case("run steps 1e9", ("run", "--replicates", "1", "--steps", "1000000000"), "--steps"),
+    Case("run steps 1e9", ("run", "--replicates", "1", "--steps", "1000000000"), "--weeks"),
+    Case("run weeks 1e9", ("run", "--replicates", "1", "--weeks", "1000000000"), "--weeks"),
     Case("run seed 2^64", ("run", "--seed", str(2**64)), "--seed"),
     Case("experiment replicates 1e9", ("sweep", "x.toml"), "replicates",
          write("x.toml", EXPERIMENT.replace("replicates = 1", "replicates = 1000000000"))),

@@ -78,7 +78,8 @@ def test_non_empty_out_is_refused_unless_overwrite(govsim, tiny):
 @pytest.mark.parametrize("args,fragment", [
     (["run", "nowhere.toml"], "no such scenario file"),
     (["run", "tiny.toml", "--replicates", "0"], "--replicates"),
-    (["run", "tiny.toml", "--steps", "-3"], "--steps"),
+    (["run", "tiny.toml", "--steps", "-3"], "--weeks"),
+    (["run", "tiny.toml", "--weeks", "-3"], "--weeks"),
     (["run", "tiny.toml", "--replicates", "many"], "invalid int value"),
     (["run", "tiny.toml", "tiny.toml"], "names must differ"),
 ])

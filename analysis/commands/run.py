@@ -31,7 +31,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="scenario files or names in scenarios/ (default: baseline-2017 sichuan-2020)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"master seed (default {DEFAULT_SEED})")
     p.add_argument("--replicates", type=int, default=10, help="runs per scenario (default 10)")
-    p.add_argument("--steps", type=int, default=156, help="weeks to run (default 156: 2018-2020)")
+    p.add_argument("--weeks", "--steps", dest="weeks", type=int, default=156,
+                   help="weeks to run (default 156: 2018-2020); --steps is an alias")
     p.add_argument("--out", type=out_path, help="results directory (default: a new one under results/)")
     p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
     p.add_argument("--workers", type=int, help="worker processes (default: every core)")
@@ -69,10 +70,10 @@ def with_posterior(plan: Plan, args: argparse.Namespace) -> Plan:
 
 
 def main(args: argparse.Namespace) -> int:
-    settings.check_settings({"replicates": args.replicates, "weeks": args.steps, "seed": args.seed},
-                            keys={"replicates": "--replicates", "weeks": "--steps", "seed": "--seed"})
+    settings.check_settings({"replicates": args.replicates, "weeks": args.weeks, "seed": args.seed},
+                            keys={"replicates": "--replicates", "weeks": "--weeks", "seed": "--seed"})
     settings.check_workers(args.workers, args.backend)
-    agent_weeks = parse_weeks(args.agents, args.steps) if args.agents is not None else None
+    agent_weeks = parse_weeks(args.agents, args.weeks) if args.agents is not None else None
     study = not args.scenarios
     scenarios = [load(ref) for ref in (args.scenarios or DEFAULT_STUDY)]
     settings.check_size(len(scenarios), args.replicates, key="--replicates")
@@ -80,7 +81,7 @@ def main(args: argparse.Namespace) -> int:
     if len(set(names)) != len(names):
         raise InputError(f"scenario names must differ, got {', '.join(names)}", key="SCENARIO")
     plan = Plan(points=[Point(i, s.name, s.levers()) for i, s in enumerate(scenarios)],
-                replicates=args.replicates, seed=args.seed, weeks=args.steps, timeseries_every=1,
+                replicates=args.replicates, seed=args.seed, weeks=args.weeks, timeseries_every=1,
                 common_random_numbers=True,
                 meta={"kind": "run", "scenario_files": [str(s.path) for s in scenarios]})
     plan = with_posterior(plan, args)
@@ -101,7 +102,7 @@ def main(args: argparse.Namespace) -> int:
         shown = pool_draws(read_manifest(out), runs)
     print(format_table(outcome_table(shown)))
     if agent_weeks:
-        path = write_agents(out, runs, {p.point_id: p.levers for p in plan.points}, args.steps, agent_weeks)
+        path = write_agents(out, runs, {p.point_id: p.levers for p in plan.points}, args.weeks, agent_weeks)
         print(f"agents:  {path} (weeks {', '.join(map(str, agent_weeks))})")
     if summary.failed:
         print(f"{summary.failed} of {summary.done} runs failed; see the 'error' column of runs.parquet",

@@ -90,6 +90,8 @@ class Comparison:
     points: pd.DataFrame = field(default_factory=pd.DataFrame)   # per group: source, point_id
     pair_by: str | None = None
     pairs: dict[str, str] = field(default_factory=dict)          # with pair_by: group -> its reference group
+    # per design point whose runs all failed (not among groups): scenario, varied levers, runs, error
+    failed_points: pd.DataFrame = field(default_factory=pd.DataFrame)
     _timeseries: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
@@ -110,7 +112,7 @@ class Comparison:
         if self.pair_by != "scenario":
             return dict(self.short)
         out = {}
-        for g in self.short:
+        for g in self.groups:
             ref = self.pairs.get(g, g)
             short, scenario = self.short[ref], str(self.design.at[ref, "scenario"])
             out[g] = short[len(scenario) + 2:] if short.startswith(scenario + ": ") else short
@@ -179,6 +181,8 @@ class Comparison:
                              "interrupted, or one shard of several)")
         if self.failed:
             notes.append(f"{self.failed} failed run(s) left out (see the 'error' column of runs.parquet)")
+        for g, p in self.failed_points.iterrows():
+            notes.append(f"{g}: {failed_words(p)}; it has no values in the tables and figures")
         weeks = sorted(self.runs["weeks"].unique().tolist())
         if len(weeks) > 1:
             notes.append("groups ran for different horizons (" + ", ".join(map(str, weeks))
@@ -221,19 +225,44 @@ def gather(paths: Sequence[str | Path] | str | Path, reference: str | None = Non
     if ok.empty:
         raise InputError("no run finished without error in " + ", ".join(str(p) for p in paths),
                          key="RUN_DIR")
-    groups = list(dict.fromkeys(every.sort_values(["source", "point_id"], kind="stable")["group"]))
+    every_group = list(dict.fromkeys(every.sort_values(["source", "point_id"], kind="stable")["group"]))
+    finished = set(ok["group"])
+    groups = [g for g in every_group if g in finished]
     first = every.drop_duplicates("group").set_index("group")
-    short = {g: str(first.at[g, "short"]) for g in groups}
-    design = _design_table(every, designs, groups)
+    short = {g: str(first.at[g, "short"]) for g in every_group}
+    design = _design_table(every, designs, every_group)
+    dead = _failed_points(every, design.loc[[g for g in every_group if g not in finished]])
     comp = Comparison(sources, ok.drop(columns="short"), groups, groups[0], len(every) - len(ok), looks(groups),
-                      seeds=every[["group", "replicate", "seed"]], design=design, short=short,
-                      points=first.loc[groups, ["source", "point_id"]])
+                      seeds=every[["group", "replicate", "seed"]], design=design.loc[groups], short=short,
+                      points=first.loc[groups, ["source", "point_id"]], failed_points=dead)
     if pair_by:
         comp.pair_by = pair_by
         comp.reference, comp.pairs = match_pairs(comp, pair_by, reference)
     else:
-        comp.reference = resolve_reference(reference, groups, every)
+        comp.reference = resolve_reference(reference, every_group, every)
+        if comp.reference in dead.index:
+            raise InputError(f"'{comp.reference}' is the reference, but {failed_words(dead.loc[comp.reference])}; "
+                             "choose another reference with --reference", key="--reference")
     return comp
+
+
+def _failed_points(every: pd.DataFrame, design: pd.DataFrame) -> pd.DataFrame:
+    """The design points whose runs all failed: their design row, how many runs, the first error."""
+    table = design.copy()
+    runs = every[every["group"].isin(design.index)].sort_values("run_id")
+    table["runs"] = runs.groupby("group").size().reindex(table.index).fillna(0).astype(int)
+    errors = runs.assign(error=runs["error"].fillna("").astype(str)).groupby("group")["error"].first()
+    table["error"] = errors.reindex(table.index).fillna("")
+    table["point_id"] = runs.groupby("group")["point_id"].first().reindex(table.index)
+    table["source"] = runs.groupby("group")["source"].first().reindex(table.index)
+    return table
+
+
+def failed_words(point: pd.Series) -> str:
+    """'all 3 runs failed (first error: RuntimeError: ...)' for a row of Comparison.failed_points."""
+    error = str(point["error"]).strip().splitlines()[0] if str(point["error"]).strip() else "no error recorded"
+    n = int(point["runs"])
+    return f"all {n} run{'s' if n != 1 else ''} failed (first error: {error})"
 
 
 def declared_varied(manifest: dict) -> list[str] | None:
@@ -390,7 +419,15 @@ def parse_outcomes(text: str | Sequence[str] | None, default: Sequence[str] = HE
 def outcomes(comp: Comparison, names: Sequence[str] = HEADLINE) -> pd.DataFrame:
     """Mean and t-based 95% interval of each outcome per group (analysis.summary), with
     the group's varied levers as columns after 'group'."""
-    return with_levers(comp, outcome_table(comp.runs, names, by="group", order=comp.groups))
+    table = with_levers(comp, outcome_table(comp.runs, names, by="group", order=comp.groups))
+    if comp.failed_points.empty:
+        return table
+    dead = [{"group": g, **{d: p[d] for d in comp.dimensions if d in p.index}, "outcome": o, "n": 0,
+             "mean": np.nan, "ci_low": np.nan, "ci_high": np.nan}
+            for g, p in comp.failed_points.iterrows() for o in names]
+    table = pd.concat([table, pd.DataFrame(dead, columns=table.columns)], ignore_index=True)
+    order = {g: i for i, g in enumerate(comp.short)}           # every point, in design order
+    return table.sort_values("group", key=lambda g: g.map(order), kind="stable", ignore_index=True)
 
 
 def outcome_table_for(comp: Comparison, names: Sequence[str]) -> pd.DataFrame:

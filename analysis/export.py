@@ -83,6 +83,7 @@ def write_comparison(comp: Comparison, outcomes: Sequence[str], out: Path, *,
             shutil.rmtree(tmp)
     many = len(comp.groups) > 4
     text = format_rows(table, labels=comp.short) if many else format_table(table, by="group")
+    text += "".join(f"\n{comp.short.get(g, g)}: {compare.failed_words(p)}" for g, p in comp.failed_points.iterrows())
     if effects["group"].nunique() > compare.MAX_GROUPS if not effects.empty else False:
         text += (f"\n\n{len(effects)} effects ({effects['group'].nunique()} groups × "
                  f"{effects['outcome'].nunique()} outcomes): see {out / 'effects.csv'}")

@@ -35,6 +35,7 @@ from sim.outcomes import OUTCOME_BY_NAME
 from sim.engine.store import write_atomic
 
 REPORT = "report.html"
+GENERATOR = "govsim"  # <meta name="generator" content="govsim VERSION">: how --overwrite knows a report
 WIDE = 4              # more groups than this: groups become rows of the tables, outcomes columns
 SVG_LIMIT = 400_000   # bytes: a figure whose SVG is larger (thousands of marks) is embedded as PNG
 PNG_DPI = 130
@@ -81,10 +82,27 @@ def write_report(paths: Sequence[str | Path] | str | Path, out: str | Path | Non
     if target.exists() and not overwrite:
         raise InputError("exists; pass --overwrite to replace it, or choose another --out",
                          source=str(target), key="--out")
+    if target.exists() and not is_report(target):
+        raise InputError("is not a report govsim wrote (no govsim generator mark), so --overwrite will not "
+                         "replace it; choose another --out", source=str(target), key="--overwrite")
     text = render(comp, names)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return target
+
+
+def is_report(path: Path) -> bool:
+    """True for a file govsim wrote as a report: its head carries the generator mark.
+
+    Only the first few kB are read, so a large or binary file is judged quickly."""
+    if not path.is_file():
+        return False
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return f'<meta name="generator" content="{GENERATOR} ' in head
 
 
 def render(comp: Comparison, outcomes: Sequence[str]) -> str:
@@ -94,6 +112,7 @@ def render(comp: Comparison, outcomes: Sequence[str]) -> str:
     title = _title(comp)
     parts = [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        f'<meta name="generator" content="{GENERATOR} {_e(sim.__version__)}">',
         f"<title>govsim: {_e(title)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
         f"<h1>govsim: {_e(title)}</h1>",
         f'<p class="meta">{_reference_words(comp)}. Written '
@@ -144,6 +163,9 @@ def _scenarios(comp: Comparison) -> list[str]:
         src = comp.sources[int(r["source"].iloc[0])]
         rows.append([g, r["scenario"].iloc[0], ", ".join(map(str, sorted(r["point_id"].unique()))),
                      str(src.path), str(len(r)), weeks.get(g, "")])
+    for g, p in comp.failed_points.iterrows():
+        rows.append([g, p["scenario"], str(p["point_id"]), str(comp.sources[int(p["source"])].path),
+                     f"0 ({compare.failed_words(p)})", ""])
     return ["<h2>Scenarios</h2>",
             _table(["group", "scenario", "point", "results directory", "finished runs", "weeks"], rows)]
 
@@ -232,8 +254,19 @@ def _lever_decimals(comp: Comparison, name: str) -> int:
     return 3
 
 
+def _failed_rows(comp: Comparison) -> list[str]:
+    """The design points whose runs all failed: one row each, with the first error."""
+    if comp.failed_points.empty:
+        return []
+    dims = [d for d in comp.dimensions if d in comp.failed_points.columns]
+    rows = [[g, *[lever_value(d, p[d]) for d in dims], compare.failed_words(p)]
+            for g, p in comp.failed_points.iterrows()]
+    return ['<p class="small">Design points with no finished run: they have no values in the tables and '
+            "figures.</p>", _table(["failed point", *dims, "runs"], rows)]
+
+
 def _outcome_section(comp: Comparison, outcomes: Sequence[str]) -> list[str]:
-    table = compare.outcomes(comp, outcomes)
+    table = compare.outcome_table_for(comp, outcomes)
     cells = {(r["group"], r["outcome"]): r for _, r in table.iterrows()}
     decimals = {o: decimals_for(table.loc[table["outcome"] == o, "mean"], OUTCOME_BY_NAME[o].kind)
                 for o in outcomes}
@@ -249,12 +282,12 @@ def _outcome_section(comp: Comparison, outcomes: Sequence[str]) -> list[str]:
             intro = intro.replace(" (number of runs where the outcome is defined)",
                                   f"; every cell rests on {int(table['n'].iloc[0])} runs")
         return ["<h2>Outcomes</h2>", intro,
-                _table([*head, *[_outcome_head(o) for o in outcomes]], rows, numeric_from=0)]
+                _table([*head, *[_outcome_head(o) for o in outcomes]], rows, numeric_from=0), *_failed_rows(comp)]
     rows = []
     for o in outcomes:
         rows.append([_Raw(f"{_e(OUTCOME_BY_NAME[o].label)}<br><code>{_e(o)}</code>"), OUTCOME_BY_NAME[o].unit,
                      *[_mean_ci(cells[(g, o)], decimals[o]) for g in comp.groups]])
-    return ["<h2>Outcomes</h2>", intro, _table(["outcome", "unit", *comp.groups], rows, numeric_from=2)]
+    return ["<h2>Outcomes</h2>", intro, _table(["outcome", "unit", *comp.groups], rows, numeric_from=2), *_failed_rows(comp)]
 
 
 def _outcome_head(o: str) -> _Raw:

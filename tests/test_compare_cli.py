@@ -105,3 +105,37 @@ def test_compare_never_replaces_the_results_it_reads(govsim, runs):
         status, _, err = govsim("compare", str(runs), "--out", str(out), "--overwrite")
         one_line_error(status, err, "would replace the results directory")
     assert (runs / "manifest.json").is_file()
+
+
+def _all_failed_store(path, failed):
+    """Three points of 3 replicates; the runs in `failed` (run ids) recorded as failed."""
+    return make_store(path, [("a", {}), ("b", {"households_per_grid": 200}), ("c", {"households_per_grid": 300})],
+                      replicates=3, failed=failed)
+
+
+def test_compare_shows_a_point_whose_runs_all_failed(govsim, tmp_path):
+    store = _all_failed_store(tmp_path / "s", failed=[3, 4, 5])      # every run of point b
+    out = tmp_path / "cmp"
+    status, stdout, err = govsim("compare", str(store), "--outcomes", "satisfaction", "--out", str(out))
+    assert status == 0, err                                          # as for any failed run: noted, not fatal
+    assert "b: all 3 runs failed (first error: RuntimeError: planted)" in stdout
+    assert "b: all 3 runs failed" in err                             # and among the notes
+    table = pd.read_csv(out / "outcomes.csv")
+    assert list(table["group"]) == ["a", "b", "c"]                   # in design order
+    b = table[table["group"] == "b"].iloc[0]
+    assert b["n"] == 0 and pd.isna(b["mean"])
+    assert (table.loc[table["group"] != "b", "n"] == 3).all()
+    effects = pd.read_csv(out / "effects.csv")
+    assert set(effects["group"]) == {"c"}                            # the others drawn and compared normally
+    assert (out / "fan-satisfaction.png").is_file() and (out / "forest.png").is_file()
+
+
+@pytest.mark.parametrize("command", ["compare", "report"])
+def test_a_reference_whose_runs_all_failed_is_one_line_exit_2(govsim, tmp_path, command):
+    store = _all_failed_store(tmp_path / "s", failed=[0, 1, 2])      # every run of a, the default reference
+    out = tmp_path / ("o.html" if command == "report" else "o")
+    status, _, err = govsim(command, str(store), "--out", str(out))
+    one_line_error(status, err, "'a' is the reference", "all 3 runs failed", "--reference")
+    assert not out.exists()
+    status, _, err = govsim(command, str(store), "--reference", "c", "--out", str(out))
+    assert status == 0, err

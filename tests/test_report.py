@@ -106,3 +106,38 @@ def test_existing_report_is_kept_unless_overwrite(written):
     with pytest.raises(InputError, match="--overwrite"):
         report.write_report(store, outcomes="satisfaction")
     assert path.read_bytes() == before
+
+
+def test_report_shows_a_point_whose_runs_all_failed(tmp_path):
+    store = make_store(tmp_path / "s", [("a", {}), ("b", {"households_per_grid": 200}),
+                                        ("c", {"households_per_grid": 300})], replicates=3, failed=[3, 4, 5])
+    text = report.write_report(store, outcomes="satisfaction").read_text(encoding="utf-8")
+    parse(text)
+    assert "failed point" in text
+    assert "all 3 runs failed (first error: RuntimeError: planted)" in text
+    assert "b: all 3 runs failed" in text                            # among the notes read first
+    assert "<th>c</th>" in text                                      # the other points as usual
+
+
+def test_overwrite_replaces_only_a_report_govsim_wrote(tmp_path, written):
+    store, path, text = written
+    assert '<meta name="generator" content="govsim ' in text
+    assert report.is_report(path)
+    for name, content in [("notes.html", b"<html>my own notes</html>"), ("data.bin", b"\x00\xff" * 100),
+                          ("empty.html", b"")]:
+        other = tmp_path / name
+        other.write_bytes(content)
+        with pytest.raises(InputError, match="is not a report govsim wrote"):
+            report.write_report(store, other, outcomes="satisfaction", overwrite=True)
+        assert other.read_bytes() == content                        # left untouched
+    again = report.write_report(store, path, outcomes="satisfaction", overwrite=True)
+    assert again == path and report.is_report(path)
+
+
+def test_report_cli_refuses_to_overwrite_a_foreign_file(govsim, tmp_path, written):
+    store, _, _ = written
+    other = tmp_path / "mine.html"
+    other.write_text("hello\n")
+    status, _, err = govsim("report", str(store), "--out", str(other), "--overwrite")
+    assert status == 2 and err.count("\n") == 1 and "--overwrite" in err, err
+    assert other.read_text() == "hello\n"

@@ -117,6 +117,15 @@ class PageSession:
         """The page's figures (their data URLs): what is plotted."""
         return self.page.eval_on_selector_all("main img, .v-main img, img", "els => els.map(e => e.src)")
 
+    def images_change_from(self, before: list[str], timeout: float = 30_000) -> bool:
+        """Wait until the figures differ from `before` (they are redrawn a moment after
+        the week counter moves); True, or a TimeoutError if they never do."""
+        self.page.wait_for_function(
+            "b => { const now = Array.from(document.querySelectorAll('main img, .v-main img, img'))"
+            ".map(e => e.src); return JSON.stringify(now) !== JSON.stringify(b); }",
+            arg=before, timeout=timeout)
+        return True
+
     def button(self, label: str):
         return self.page.get_by_role("button", name=label, exact=True)
 

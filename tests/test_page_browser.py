@@ -34,7 +34,7 @@ def test_page_steps_responds_to_a_lever_and_resets():
         assert page.week() == 10
         default_week10 = page.outcomes()
         assert not same(default_week10, start)
-        assert page.images() != images_at_start, "stepping must redraw the figures"
+        assert page.images_change_from(images_at_start), "stepping must redraw the figures"
 
         page.reset()
         assert page.week() == 0
@@ -52,7 +52,7 @@ def test_page_steps_responds_to_a_lever_and_resets():
 
         page.reset()
         assert page.week() == 0
-        assert page.images() != images_moved
+        assert page.images_change_from(images_moved), "reset must redraw the figures"
 
         # the second tab: the case pipeline and the workers' load
         page.page.get_by_role("tab", name="Page 1").click()

@@ -281,7 +281,8 @@ def household_groups(comp: Comparison) -> Figure:
                            color=_rgba(look.color, 0.35), linewidth=0, zorder=2)
             m = t["mean"].to_numpy(float)
             err = np.vstack([m - t["ci_low"].to_numpy(float), t["ci_high"].to_numpy(float) - m])
-            ax.errorbar(x, m, yerr=np.where(np.isfinite(err), err, 0), fmt=look.marker, color=look.color,
+            # an interval clipped to the outcome's bounds may end short of a mean outside them
+            ax.errorbar(x, m, yerr=np.clip(np.where(np.isfinite(err), err, 0), 0, None), fmt=look.marker, color=look.color,
                         markersize=6, capsize=3, elinewidth=1.4, linestyle="none", label=g, zorder=3,
                         markeredgecolor="white", markeredgewidth=0.5)
         ax.set_xticks(np.arange(len(cats)), cats)

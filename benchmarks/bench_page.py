@@ -60,7 +60,7 @@ def server_side(weeks: int) -> None:
         first.append(a)
         second.append(b)
         total.append((s[0] + a[0], s[1] + a[1]))
-    print(f"server side, {model.n_households} households, {weeks} weeks:")
+    print(f"server side, {model.households.n} households, {weeks} weeks:")
     summary("step", steps)
     summary("redraw tab 1 (outcomes, map)", first)
     summary("redraw tab 2 (pipeline, workload)", second)

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.levers import PRE_POLICY
+from sim.levers import PRE_POLICY, Levers
 
 
 @dataclass(frozen=True)
@@ -41,9 +41,10 @@ class BurnInState:
     record_weight: np.ndarray
 
 
-def pre_policy_levers(levers: Mapping[str, Any]) -> dict[str, Any]:
-    """The regime of the burn-in: the community's levers with the pre-2018 policy."""
-    return {**levers, **PRE_POLICY, "burn_in_weeks": 0, "warmup_weeks": 0}
+def pre_policy_levers(levers: Mapping[str, Any]) -> Levers:
+    """The regime of the burn-in: the community's levers with the pre-2018 policy (all
+    of them valid levers: no need to check them again)."""
+    return Levers({**levers, **PRE_POLICY, "burn_in_weeks": 0, "warmup_weeks": 0})
 
 
 def pre_policy_state(model_class: type, levers: Mapping[str, Any], seed: int) -> BurnInState:
@@ -54,12 +55,13 @@ def pre_policy_state(model_class: type, levers: Mapping[str, Any], seed: int) ->
 
 @lru_cache(maxsize=64)
 def _burn_in(model_class: type, regime: tuple[tuple[str, Any], ...], seed: int, weeks: int) -> BurnInState:
-    model = model_class(dict(regime), seed=seed, observed=False)
+    model = model_class(Levers(regime), seed=seed, observed=False)
     for _ in range(weeks):
         model.step()
-    arrays = (model.satisfaction.copy(), model.trust.copy(), model.propensity.copy(),
-              model.last_participation - model.week, model.last_activity - model.week,
-              model.comp_responsiveness.copy(), model.comp_record_weight.copy())
+    views, households = model.views, model.households
+    arrays = (views.satisfaction.copy(), views.trust.copy(), households.propensity.copy(),
+              households.last_participation - model.week, households.last_activity - model.week,
+              views.responsiveness.copy(), views.record_weight.copy())
     for a in arrays:
         a.flags.writeable = False
     return BurnInState(*arrays)

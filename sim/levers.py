@@ -774,18 +774,26 @@ def lever(name: str, source: str | None = None) -> Lever:
         raise unknown_key(name, LEVER_BY_NAME, source=source, what="lever") from None
 
 
-def resolve(values: Mapping[str, Any], source: str | None = None) -> dict[str, Any]:
+class Levers(dict):
+    """Every lever's value, validated: what `resolve` returns. The model and the run
+    take a Levers as it is (validated once, at the boundary) and resolve anything
+    else. A plain dict in every other respect."""
+
+
+def resolve(values: Mapping[str, Any], source: str | None = None) -> Levers:
     """Every lever's value: validated explicit values, then settlement and general defaults.
 
     The result has one entry per lever, in table order, so that a run is always
-    described in full by its record.
+    described in full by its record. Resolving a Levers again returns it unchanged.
     """
+    if isinstance(values, Levers) and source is None:
+        return values
     checked = {name: lever(name, source).check(v, source) for name, v in values.items()}
     settlement = checked.get("settlement", LEVER_BY_NAME["settlement"].default)
-    return {
+    return Levers({
         l.name: checked[l.name] if l.name in checked else l.default_for(settlement)
         for l in LEVERS
-    }
+    })
 
 
 def table_rows() -> list[dict[str, Any]]:

@@ -116,19 +116,13 @@ OUTCOME_BY_NAME = {o.name: o for o in OUTCOMES}
 NAN = float("nan")
 
 
-def group_codes(elderly: np.ndarray, migrant: np.ndarray, renter: np.ndarray) -> np.ndarray:
-    """Each household's combination of the groups outcomes are reported for (0..7):
-    bit 0 elderly, bit 1 migrant, bit 2 renter."""
-    return elderly.astype(np.int64) + 2 * migrant + 4 * renter
-
-
 def share_satisfied(m: GovernanceModel) -> float:
     """The expected share answering "satisfied" or "very satisfied": household i does
     when its latent satisfaction plus the answer's noise exceeds its own threshold,
     P_i = Phi((S_i - tau_i) / survey_noise_sd) (docs/ODD.md, S7). The model keeps the
-    sum of P_i up to date as satisfaction changes (note_satisfaction_change): cheaper
+    sum of P_i up to date as satisfaction changes (sim.views.Views.note_change): cheaper
     than working it out for every household each recorded week."""
-    return m.satisfied_total / m.n_households
+    return m.views.satisfied_total / m.households.n
 
 
 def measure(m: GovernanceModel) -> dict[str, float]:
@@ -136,7 +130,7 @@ def measure(m: GovernanceModel) -> dict[str, float]:
 
     Called every recorded week, so it works on plain Python numbers: the counters
     come out of numpy once, the group means come from the satisfaction the model keeps
-    summed over the eight group combinations (`note_satisfaction_change`), and what
+    summed over the eight group combinations (`sim.views.Views.note_change`), and what
     changes only monthly (fee collection) is read from the model. Open cases are
     created minus closed: the model checks that identity every week.
     """
@@ -153,9 +147,9 @@ def measure(m: GovernanceModel) -> dict[str, float]:
     known = sum(known_by)
     legal = book.legal_disputes_closed.tolist()
     n_legal, pr_closed = sum(legal), sum(pr) - pr[0]
-    n = m.n_households
-    s = m.satisfaction_by_group.tolist()
-    g = m.group_size
+    n = m.households.n
+    s = m.views.satisfaction_by_group.tolist()
+    g = m.households.group_size
     endings, mediated = book.endings, book.mediation_endings
     mediation_ended = sum(mediated)
     agreements = mediated[Ending.GENUINE] + mediated[Ending.PAPER] + mediated[Ending.LAPSED]
@@ -172,8 +166,8 @@ def measure(m: GovernanceModel) -> dict[str, float]:
         "unmet_need_rate": ratio(need_ab, need_closed),
         "mean_weeks_to_resolution": ratio(book.weeks_to_resolution, n_res),
         "satisfaction": sum(s) / n,
-        "trust": float(m.trust.sum()) / n,
-        "participation": np.count_nonzero(m.last_participation > m.week - WEEKS_PER_YEAR) / n,
+        "trust": float(m.views.trust.sum()) / n,
+        "participation": np.count_nonzero(m.households.last_participation > m.week - WEEKS_PER_YEAR) / n,
         "satisfaction_elderly": ratio(s[1] + s[3] + s[5] + s[7], g["elderly"]),
         "satisfaction_migrant": ratio(s[2] + s[3] + s[6] + s[7], g["migrant"]),
         "satisfaction_renter": ratio(s[4] + s[5] + s[6] + s[7], g["renter"]),
@@ -183,7 +177,7 @@ def measure(m: GovernanceModel) -> dict[str, float]:
         "property_escalation_rate": ratio(pr[Outcome.ESCALATED], pr_closed),
         "discovery_share": ratio(known - known_by[Channel.REPORTED], known),
         "mean_weeks_to_known": ratio(book.weeks_to_known, known),
-        "fee_collection_rate": m.fee_collection,
+        "fee_collection_rate": m.compounds.fee_collection,
         "recurrence_rate": ratio(book.recurrences, n_res),
         "firms_remaining": float(len(m.firms)),
         "paper_closure_share": ratio(endings[Ending.PAPER], n_res),
@@ -202,7 +196,7 @@ def measure(m: GovernanceModel) -> dict[str, float]:
         "cases_abandoned": float(n_ab),
         "cases_open": float(created - n_closed),
         "share_satisfied": share_satisfied(m),
-        "admin_time_share": ratio(m.admin_hours_spent, m.work_hours_total),
+        "admin_time_share": ratio(m.admin.hours_spent, m.admin.hours_total),
     }
 
 

@@ -71,8 +71,7 @@ def start_model(levers: Mapping[str, Any], seed: int) -> GovernanceModel:
     if warmup:
         for _ in range(warmup):
             model.step()
-        model.cases.restart_counts(model.week)
-        model.admin_hours_spent = model.work_hours_total = 0.0
+        model.restart_counts()
     return model
 
 

@@ -19,14 +19,14 @@ import pandas as pd
 
 from sim.agents import GridWorker, PropertyFirm, SocialOrganisation
 from sim.calendar import WEEKS_PER_YEAR
+from sim.compounds import Mode
 from sim.cases import CLOSED, HANDLING, KNOWN, LATENT, CaseType, Outcome
 from sim.model import GovernanceModel
 from sim.outcomes import OUTCOME_NAMES, measure
 from sim.run import start_model
 from sim.slots import HandlerKind
 
-MODE_NAMES = {GovernanceModel.MANAGED: "managed", GovernanceModel.SELF_GOVERNED: "self-governed",
-              GovernanceModel.UNMANAGED: "unmanaged"}
+MODE_NAMES = {Mode.MANAGED: "managed", Mode.SELF_GOVERNED: "self-governed", Mode.UNMANAGED: "unmanaged"}
 
 # The handlers a case can be with, in the order the page lists them.
 HANDLER_NAMES = {HandlerKind.GRID: "grid worker", HandlerKind.MEDIATION: "mediation committee", HandlerKind.DESK: "service desk",
@@ -47,7 +47,7 @@ def _pending_households(cb) -> np.ndarray:
 
 def open_cases_by_household(model: GovernanceModel) -> np.ndarray:
     """Open cases (latent, known or in hand) per household."""
-    cb, n = model.cases, model.n_households
+    cb, n = model.cases, model.households.n
     open_hh = cb.hh[cb.state != CLOSED]
     return (np.bincount(open_hh, minlength=n) + np.bincount(_pending_households(cb), minlength=n)).astype(np.int64)
 
@@ -56,29 +56,29 @@ def closed_this_week_by_household(model: GovernanceModel) -> np.ndarray:
     """Cases closed since the week began, per household: they stay in the case book,
     marked closed, until the next week's merge."""
     cb = model.cases
-    return np.bincount(cb.hh[cb.state == CLOSED], minlength=model.n_households).astype(np.int64)
+    return np.bincount(cb.hh[cb.state == CLOSED], minlength=model.households.n).astype(np.int64)
 
 
 def households(model: GovernanceModel, closed_cases: np.ndarray | None = None) -> pd.DataFrame:
     """One row per household: where it lives, who it is, its views, whether it took part
     in the last 52 weeks, its open cases and (if counted by a Watch) its closed ones."""
     m = model
-    n = m.n_households
-    mode = m.comp_mode[m.hh_comp]
+    n = m.households.n
+    mode = m.compounds.mode[m.households.compound]
     return pd.DataFrame({
         "household": np.arange(n, dtype=np.int64),
-        "compound": m.hh_comp.astype(np.int64),
-        "grid": m.hh_grid.astype(np.int64),
+        "compound": m.households.compound.astype(np.int64),
+        "grid": m.households.grid.astype(np.int64),
         "compound_mode": pd.Categorical.from_codes(mode, list(MODE_NAMES.values())),
-        "elderly": m.elderly.copy(),
-        "migrant": m.migrant.copy(),
-        "owner": m.owner.copy(),
-        "vulnerable": m.vulnerable.copy(),
-        "digital": m.digital.copy(),
-        "satisfaction": m.satisfaction.copy(),
-        "trust": m.trust.copy(),
-        "propensity": m.propensity.copy(),
-        "participated": m.last_participation > m.week - WEEKS_PER_YEAR,
+        "elderly": m.households.elderly.copy(),
+        "migrant": m.households.migrant.copy(),
+        "owner": m.households.owner.copy(),
+        "vulnerable": m.households.vulnerable.copy(),
+        "digital": m.households.digital.copy(),
+        "satisfaction": m.views.satisfaction.copy(),
+        "trust": m.views.trust.copy(),
+        "propensity": m.households.propensity.copy(),
+        "participated": m.households.last_participation > m.week - WEEKS_PER_YEAR,
         "open_cases": open_cases_by_household(m),
         "closed_cases": (closed_cases.copy() if closed_cases is not None
                          else np.full(n, -1, np.int64)),
@@ -118,9 +118,9 @@ def organisations(model: GovernanceModel, firms: Iterable[PropertyFirm] | None =
     for f in (firms if firms is not None else m.firms):
         here = f in present
         rows.append({"kind": "property_firm", "agent_id": f.unique_id, "slot": f.slot, "compound": f.compound,
-                     "households": int(m.comp_size[f.compound]), "cases_in_hand": load[f.slot] if here else 0,
-                     "quality": float(m.comp_quality[f.compound]) if here else np.nan, "effort": f.effort,
-                     "fee_collection": float(m.comp_collection[f.compound]) if here else np.nan,
+                     "households": int(m.households.compound_size[f.compound]), "cases_in_hand": load[f.slot] if here else 0,
+                     "quality": float(m.compounds.quality[f.compound]) if here else np.nan, "effort": f.effort,
+                     "fee_collection": float(m.compounds.collection[f.compound]) if here else np.nan,
                      "loss_months": f.loss_months, "left": not here})
     table = pd.DataFrame(rows, columns=list(ORGANISATION_COLUMNS))
     for col in ("slot", "grid", "compound", "households", "cases_in_hand", "loss_months"):
@@ -155,15 +155,15 @@ def grid_load(model: GovernanceModel) -> pd.DataFrame:
     cases after paperwork, skill and the chance this week's patrol finds a latent case."""
     m, sl = model, model.slots
     load = cases_in_hand(m)
-    g = np.arange(m.n_grids)
+    g = np.arange(m.households.n_grids)
     slots = sl.grid0 + g
-    skill = np.zeros(m.n_grids)
+    skill = np.zeros(m.households.n_grids)
     for w in m.agents_by_type.get(GridWorker, ()):
         skill[w.grid] = w.skill
     return pd.DataFrame({"grid": g, "cases_in_hand": load[slots],
                          "hours_needed": load[slots] * sl.case_hours[slots],
-                         "hours_free": np.full(m.n_grids, m.s.grid_case_time_share * m.free_hours),
-                         "skill": skill, "patrol_find_chance": np.asarray(m.grid_find[0], float)})
+                         "hours_free": np.full(m.households.n_grids, m.levers.grid_case_time_share * m.admin.free_hours),
+                         "skill": skill, "patrol_find_chance": np.asarray(m.discovery.grid_find[0], float)})
 
 
 # ---- the map ------------------------------------------------------------------------------
@@ -174,13 +174,13 @@ def household_values(model: GovernanceModel, quantity: str) -> np.ndarray:
     """The per-household value the map colours by (a compound's management mode as
     its code: 0 managed, 1 self-governed, 2 unmanaged)."""
     if quantity == "satisfaction":
-        return model.satisfaction
+        return model.views.satisfaction
     if quantity == "trust":
-        return model.trust
+        return model.views.trust
     if quantity == "open cases":
         return open_cases_by_household(model)
     if quantity == "compound":
-        return model.comp_mode[model.hh_comp]
+        return model.compounds.mode[model.households.compound]
     raise ValueError(f"unknown map quantity {quantity!r}; allowed: {', '.join(MAP_QUANTITIES)}")
 
 
@@ -203,12 +203,12 @@ class MapLayout:
 
 def map_layout(model: GovernanceModel) -> MapLayout:
     m = model
-    width = max(8, int(np.ceil(np.sqrt(m.grid_size.max()) * 1.3)))
+    width = max(8, int(np.ceil(np.sqrt(m.households.grid_size.max()) * 1.3)))
     pieces = []  # per grid: the (row, col) of each of its households, relative to the tile
     heights = []
-    for g in range(m.n_grids):
-        hh = np.flatnonzero(m.hh_grid == g)
-        comp = m.hh_comp[hh]
+    for g in range(m.households.n_grids):
+        hh = np.flatnonzero(m.households.grid == g)
+        comp = m.households.compound[hh]
         starts = np.flatnonzero(np.r_[True, comp[1:] != comp[:-1]])
         rows, cols, row = np.empty(len(hh), np.int64), np.empty(len(hh), np.int64), 0
         for a, b in zip(starts, np.r_[starts[1:], len(hh)]):
@@ -218,9 +218,9 @@ def map_layout(model: GovernanceModel) -> MapLayout:
         pieces.append((hh, rows, cols))
         heights.append(row - 1)
     # tiles per row: about twice as wide as high overall, as a page's panel is
-    per_row = min(m.n_grids, max(1, round(np.sqrt(2.0 * m.n_grids * max(heights) / width))))
+    per_row = min(m.households.n_grids, max(1, round(np.sqrt(2.0 * m.households.n_grids * max(heights) / width))))
     gap = 4  # blank rows and columns between tiles (room for each grid's label)
-    all_rows, all_cols = np.empty(m.n_households, np.int64), np.empty(m.n_households, np.int64)
+    all_rows, all_cols = np.empty(m.households.n, np.int64), np.empty(m.households.n, np.int64)
     tiles, top, h_max, n_rows = [], 0, 0, 0
     for g, (hh, rows, cols) in enumerate(pieces):
         if g and g % per_row == 0:
@@ -231,7 +231,7 @@ def map_layout(model: GovernanceModel) -> MapLayout:
         tiles.append((top, left, heights[g], width))
         h_max = max(h_max, heights[g])
     n_rows = top + h_max
-    n_cols = min(per_row, m.n_grids) * (width + gap) - gap
+    n_cols = min(per_row, m.households.n_grids) * (width + gap) - gap
     return MapLayout((n_rows, n_cols), all_rows, all_cols, tuple(tiles))
 
 
@@ -243,7 +243,7 @@ class Watch:
     def __init__(self, model: GovernanceModel) -> None:
         self.model = model
         self.firms = list(model.firms)
-        self.closed_cases = np.zeros(model.n_households, np.int64)
+        self.closed_cases = np.zeros(model.households.n, np.int64)
         self.weeks: list[int] = [model.week]
         self.rows: list[np.ndarray] = [outcome_row(model)]
 

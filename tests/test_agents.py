@@ -7,6 +7,7 @@ import math
 import pytest
 
 from sim.agents import GridWorker, PartyOrganisation, PropertyFirm, Resident, SocialOrganisation
+from sim.compounds import SELF_GOVERNED
 from sim.model import GovernanceModel
 
 
@@ -27,7 +28,7 @@ def test_one_resident_per_household_and_one_party_organisation():
 def test_no_property_firms_without_coverage():
     m = GovernanceModel({"property_firm_coverage": 0.0}, seed=0)
     assert PropertyFirm not in m.agents_by_type or len(m.agents_by_type[PropertyFirm]) == 0
-    assert (m.comp_firm < 0).all()
+    assert (m.compounds.firm < 0).all()
 
 
 def test_firms_serve_the_covered_share_of_compounds_and_committees_sit_in_some():
@@ -36,13 +37,13 @@ def test_firms_serve_the_covered_share_of_compounds_and_committees_sit_in_some()
     firms = m.agents_by_type[PropertyFirm]
     assert len(firms) == round(0.6 * 50)
     assert sum(f.owners_committee for f in firms) == round(0.5 * len(firms))
-    assert {f.compound for f in firms} == set(map(int, (m.comp_firm >= 0).nonzero()[0]))
+    assert {f.compound for f in firms} == set(map(int, (m.compounds.firm >= 0).nonzero()[0]))
 
 
 def test_rural_default_has_no_firms_and_governs_courtyards():
     m = GovernanceModel({"settlement": "rural"}, seed=0)
     assert len(m.firms) == 0
-    assert (m.comp_mode == m.SELF_GOVERNED).all()
+    assert (m.compounds.mode == SELF_GOVERNED).all()
 
 
 def test_social_organisations_follow_the_density():
@@ -55,5 +56,5 @@ def test_social_organisations_follow_the_density():
 def test_a_resident_agent_reads_its_own_row():
     m = GovernanceModel({"households": 300}, seed=3)
     r = m.agents_by_type[Resident][17]
-    assert r.satisfaction == m.satisfaction[17]
-    assert r.compound == m.hh_comp[17] and r.grid == m.hh_grid[17]
+    assert r.satisfaction == m.views.satisfaction[17]
+    assert r.compound == m.households.compound[17] and r.grid == m.households.grid[17]

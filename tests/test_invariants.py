@@ -39,10 +39,10 @@ def undefined(m: GovernanceModel, name: str) -> bool:
     """Outcomes that are NaN by definition: an empty group, an empty denominator."""
     c = m.cases.counts
     return {
-        "satisfaction_elderly": not m.elderly.any(),
-        "satisfaction_migrant": not m.migrant.any(),
-        "satisfaction_renter": m.owner.all(),
-        "fee_collection_rate": not (m.comp_firm >= 0).any(),
+        "satisfaction_elderly": not m.households.elderly.any(),
+        "satisfaction_migrant": not m.households.migrant.any(),
+        "satisfaction_renter": m.households.owner.all(),
+        "fee_collection_rate": not (m.compounds.firm >= 0).any(),
         "resolution_rate": c[:, 1:].sum() == 0,
         "escalation_rate": c[:, 1:].sum() == 0,
         "unmet_need_rate": c[3:, 1:].sum() == 0,
@@ -83,15 +83,15 @@ def test_invariants_hold_for_any_levers(levers, seed):
     m = GovernanceModel(levers, seed=seed)
     for _ in range(30):
         m.step()  # checks case conservation itself, every week
-        for name in ("satisfaction", "trust", "propensity"):
-            x = getattr(m, name)
+        for name, x in (("satisfaction", m.views.satisfaction), ("trust", m.views.trust),
+                        ("propensity", m.households.propensity)):
             assert np.isfinite(x).all() and (x >= 0).all() and (x <= 1).all(), name
         # the satisfaction the model keeps summed by group (for the outcomes) is the sum
-        fresh = np.bincount(m.group_code, weights=m.satisfaction, minlength=8)
-        np.testing.assert_allclose(m.satisfaction_by_group, fresh, rtol=1e-12, atol=1e-9)
+        fresh = np.bincount(m.households.group_code, weights=m.views.satisfaction, minlength=8)
+        np.testing.assert_allclose(m.views.satisfaction_by_group, fresh, rtol=1e-12, atol=1e-9)
         # and so is the chance of answering "satisfied" (share_satisfied)
-        chance = ndtr((m.satisfaction - m.survey_threshold) / m.s.survey_noise_sd)
-        assert abs(m.satisfied_total - chance.sum()) < 1e-6
+        chance = ndtr((m.views.satisfaction - m.households.survey_threshold) / m.levers.survey_noise_sd)
+        assert abs(m.views.satisfied_total - chance.sum()) < 1e-6
         values = measure(m)
         assert list(values) == [spec.name for spec in OUTCOMES]
         for spec in OUTCOMES:

@@ -195,10 +195,10 @@ def test_villages_without_a_facility_still_meet_at_a_lower_rate():
 def test_facility_coverage_is_a_share_of_compounds():
     from sim.model import GovernanceModel
     m = GovernanceModel({"settlement": "rural", "facility_coverage": 0.5, "burn_in_weeks": 0}, seed=0)
-    covered = m.compound_sum(m.facility_adequacy > 0) > 0
-    assert covered.sum() == round(0.5 * m.n_compounds)
-    per_household = m.facility_adequacy[m.facility_adequacy > 0]
-    assert np.allclose(per_household, 30.0 / (30.0 + m.s.facility_half_saturation))
+    covered = m.households.compound_sum(m.space.adequacy > 0) > 0
+    assert covered.sum() == round(0.5 * m.households.n_compounds)
+    per_household = m.space.adequacy[m.space.adequacy > 0]
+    assert np.allclose(per_household, 30.0 / (30.0 + m.levers.facility_half_saturation))
 
 
 def test_satisfaction_spreads_as_surveys_find():
@@ -208,7 +208,7 @@ def test_satisfaction_spreads_as_surveys_find():
     m = GovernanceModel(sichuan_2020(), seed=2018)
     for _ in range(156):
         m.step()
-    assert (m.satisfaction < 0.6).mean() > 0.005
+    assert (m.views.satisfaction < 0.6).mean() > 0.005
     r = run(sichuan_2020(), seed=2018, timeseries_every=0)
     assert 0.5 < r.outcomes["share_satisfied"] < 0.99
 
@@ -244,8 +244,10 @@ def test_the_2017_state_is_the_pre_policy_regime_after_the_burn_in():
     burn_in = GovernanceModel({**pre_policy_levers(target), "burn_in_weeks": 0}, seed=9)
     for _ in range(target["burn_in_weeks"]):
         burn_in.step()
-    for name in ("satisfaction", "trust", "propensity"):
-        np.testing.assert_array_equal(getattr(run_2020, name), getattr(burn_in, name))
-        np.testing.assert_array_equal(getattr(run_2017, name), getattr(burn_in, name))
-    np.testing.assert_array_equal(run_2020.comp_responsiveness, burn_in.comp_responsiveness)
-    np.testing.assert_array_equal(run_2020.last_participation, burn_in.last_participation - burn_in.week)
+    for part, name in (("views", "satisfaction"), ("views", "trust"), ("households", "propensity")):
+        state = getattr(getattr(burn_in, part), name)
+        np.testing.assert_array_equal(getattr(getattr(run_2020, part), name), state)
+        np.testing.assert_array_equal(getattr(getattr(run_2017, part), name), state)
+    np.testing.assert_array_equal(run_2020.views.responsiveness, burn_in.views.responsiveness)
+    np.testing.assert_array_equal(run_2020.households.last_participation,
+                                  burn_in.households.last_participation - burn_in.week)

@@ -46,7 +46,7 @@ def test_household_table_adds_up_to_the_outcomes():
     assert sorted(hh["grid"].unique()) == list(range(6))
     # the table is a copy: changing it leaves the model alone
     hh["satisfaction"] = 0.0
-    assert m.satisfaction.mean() > 0.1
+    assert m.views.satisfaction.mean() > 0.1
 
 
 def test_organisations_list_firms_that_left():
@@ -60,7 +60,7 @@ def test_organisations_list_firms_that_left():
     assert int(firms["left"].sum()) == began - outcome(m.watch, "firms_remaining") > 0
     assert firms.loc[firms["left"], "fee_collection"].isna().all()
     workers = orgs[orgs["kind"] == "grid_worker"]
-    assert len(workers) == m.n_grids and workers["skill"].between(0, 1).all()
+    assert len(workers) == m.households.n_grids and workers["skill"].between(0, 1).all()
     # cases in hand per organisation add up to the pipeline's count for their kind
     p = snapshot.pipeline(m)["open"]
     assert workers["cases_in_hand"].sum() == p["grid worker"]
@@ -82,19 +82,19 @@ def test_map_layout_gives_each_household_its_own_cell_inside_its_grid_tile(scena
     m = GovernanceModel.from_scenario(scenario, seed=1)
     layout = snapshot.map_layout(m)
     cells = layout.rows * layout.shape[1] + layout.cols
-    assert len(np.unique(cells)) == m.n_households
+    assert len(np.unique(cells)) == m.households.n
     for g, (r0, c0, h, w) in enumerate(layout.tiles):
-        mine = m.hh_grid == g
+        mine = m.households.grid == g
         assert layout.rows[mine].min() >= r0 and layout.rows[mine].max() < r0 + h
         assert layout.cols[mine].min() >= c0 and layout.cols[mine].max() < c0 + w
-    image = layout.image(m.satisfaction)
-    assert np.count_nonzero(~np.isnan(image)) == m.n_households
+    image = layout.image(m.views.satisfaction)
+    assert np.count_nonzero(~np.isnan(image)) == m.households.n
 
 
 def test_map_values_per_quantity():
     m = GovernanceModel.from_scenario("sichuan-2020", seed=1)
     for q in snapshot.MAP_QUANTITIES:
-        assert len(snapshot.household_values(m, q)) == m.n_households
+        assert len(snapshot.household_values(m, q)) == m.households.n
     with pytest.raises(ValueError, match="allowed"):
         snapshot.household_values(m, "wealth")
 
@@ -119,9 +119,9 @@ def test_from_scenario_is_the_scenario_with_overrides():
     for m in (a, b, c, d):
         for _ in range(10):
             m.step()
-    assert a.scenario_name == "sichuan-2020" and a.n_grids == 15
+    assert a.scenario_name == "sichuan-2020" and a.households.n_grids == 15
     for other in (b, c, d):
-        np.testing.assert_array_equal(a.satisfaction, other.satisfaction)
+        np.testing.assert_array_equal(a.views.satisfaction, other.views.satisfaction)
 
 
 def test_from_scenario_rejects_bad_input_by_name():

@@ -286,10 +286,11 @@ class PartyOrganisation(mesa.Agent):
         self.service_budget_share = levers.service_budget_share_base + \
             levers.service_budget_share_assessment * levers.satisfaction_weight_in_assessment
         yearly = levers.budget_per_household * m.households.n
-        sos = m.agents_by_type.get(SocialOrganisation, ())
+        sos = m.social_organisations
         service_hours = yearly * self.service_budget_share / WEEKS_PER_YEAR / levers.so_cost_per_hour
-        if len(sos):
-            sos.do("fund", service_hours / len(sos))
+        if sos:
+            for so in sos:
+                so.fund(service_hours / len(sos))
             self.purchased_desk_hours = 0.0
         else:  # no organisation to buy from: the community hires service staff itself
             self.purchased_desk_hours = service_hours
@@ -556,4 +557,5 @@ class PropertyFirm(mesa.Agent):
         mine = (book.slot == self.slot).nonzero()[0]
         to = slots.courtyard if m.levers.courtyard_self_governance else slots.committee
         m.casework.assign_cases(mine, [to] * len(mine), m.week)
+        m.firms.remove(self)
         self.remove()

@@ -66,8 +66,7 @@ class GovernanceModel(mesa.Model):
         sim.levers.resolve already), seeded by `seed` (None: fresh entropy). With
         `burn_in_weeks` > 0 its households start from the state the pre-2018 regime
         leads them to (sim.burn_in). An unobserved model (the burn-in, which nobody
-        measures) leaves out the per-household Mesa agents, whose behaviour is
-        class-level anyway, and the running sums the outcomes read."""
+        measures) leaves out the running sums the outcomes read."""
         values = levers if isinstance(levers, Levers) else resolve(levers or {})
         if seed is None:  # the burn-in must see the same households: fix the seed now
             seed = int(np.random.SeedSequence().generate_state(1)[0])
@@ -84,8 +83,8 @@ class GovernanceModel(mesa.Model):
         self.skill = SkillRules(levers)
         self.meetings = MeetingCalendar(levers)
         n_so = round(levers.social_orgs_per_1000_households * households.n / 1000)
-        so_types = sorted(SO_ORDER[i % len(SO_ORDER)] for i in range(n_so))
-        self.slots = slots = Slots(households.n_grids, so_types, int((self.compounds.firm >= 0).sum()))
+        self.so_types = sorted(SO_ORDER[i % len(SO_ORDER)] for i in range(n_so))
+        self.slots = slots = Slots(households.n_grids, self.so_types, int((self.compounds.firm >= 0).sum()))
         self.compounds.route_property_disputes(slots)
         self.cases = CaseBook(no_slot=slots.none, age_rate=1.0 / levers.escalation_age_weeks,
                               mediation_slot=slots.mediation, community=slots.community_list)
@@ -95,7 +94,8 @@ class GovernanceModel(mesa.Model):
         self.admin = AdminWork(levers, self.party.workers + households.n_grids)
         self.casework = CaseWork(levers, households, self.views, self.compounds, self.cases, slots, self.admin,
                                  self.rng)
-        self.add_agents(population_rng, so_types, observed)
+        self.residents_added = False
+        self.add_agents(population_rng)
         self.views.start(self.compounds.quality)
         if levers.burn_in_weeks:
             self.views.take_state(pre_policy_state(GovernanceModel, values, seed))  # a plain model, whatever observes this one
@@ -103,29 +103,57 @@ class GovernanceModel(mesa.Model):
         Resident.pay_fees(self)  # the fees of the month before the run
         self.start_month()
 
-    def add_agents(self, rng: np.random.Generator, so_types: list[CaseType], observed: bool) -> None:
+    def add_agents(self, rng: np.random.Generator) -> None:
         """The grid workers (their skill drawn from the population stream), social
-        organisations, property firms and, in an observed model, the households."""
+        organisations and property firms, kept by role for the model's own use (Mesa's
+        registry is for observers: see `agents`)."""
         levers, households, slots = self.levers, self.households, self.slots
         g = households.n_grids
         professional = rng.random(g) < levers.professional_social_worker_share
         phases = rng.integers(0, self.skill.training_interval_weeks, g)
         start = rng.uniform(0.1, 0.5, g)
+        self.grid_workers = []
         for i in range(g):
             floor = self.skill.floor_of(professional[i])
-            GridWorker(self, i, slots.grid0 + i, int(households.grid_size[i]), bool(professional[i]),
-                       float(floor + (1 - floor) * start[i]), int(phases[i]))
-        for i, t in enumerate(so_types):
-            SocialOrganisation(self, t, slots.so0 + i)
+            self.grid_workers.append(GridWorker(self, i, slots.grid0 + i, int(households.grid_size[i]),
+                                                bool(professional[i]), float(floor + (1 - floor) * start[i]),
+                                                int(phases[i])))
+        self.social_organisations = [SocialOrganisation(self, t, slots.so0 + i) for i, t in enumerate(self.so_types)]
         compounds = self.compounds
-        for c in np.flatnonzero(compounds.firm >= 0):
-            PropertyFirm(self, int(c), slots.firm0 + int(compounds.firm[c]), bool(compounds.owners_committee[c]))
-        # nothing can observe a model still under construction, so the agent-added
-        # signals of 3,000 registrations would go nowhere: suppress them
-        if observed:
-            with self.suppress():
-                for i in range(households.n):
-                    Resident(self, i)
+        self.firms = [PropertyFirm(self, int(c), slots.firm0 + int(compounds.firm[c]), bool(compounds.owners_committee[c]))
+                      for c in np.flatnonzero(compounds.firm >= 0)]
+
+    # ---- households as Mesa agents, for observers -------------------------------------------------
+    def add_residents(self) -> None:
+        """One Resident agent per household, the first time anything looks at the
+        model's agents. A Resident is a view of its household's row, and households
+        behave as a population (sim.agents.Resident), so the model's processes never
+        need the 3,000 objects; creating them costs as much as a month of the model, so a
+        run that nobody observes goes without. Signals are suppressed while they are
+        registered: nothing could have subscribed to them before they existed."""
+        if self.residents_added:
+            return
+        self.residents_added = True
+        with self.suppress():
+            for i in range(self.households.n):
+                Resident(self, i)
+
+    @property
+    def agents(self):
+        """All agents (Mesa's registry), households included."""
+        self.add_residents()
+        return super().agents
+
+    @property
+    def agents_by_type(self):
+        """Agents by type (Mesa's registry), households included."""
+        self.add_residents()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        self.add_residents()
+        return super().agent_types
 
     @classmethod
     def from_scenario(cls, scenario: str | Path | ScenarioFile = "sichuan-2020", *, seed: int | None = None,
@@ -144,10 +172,6 @@ class GovernanceModel(mesa.Model):
         model = cls({**sc.overrides, **levers}, seed=seed)
         model.scenario_name = sc.name
         return model
-
-    @property
-    def firms(self):
-        return self.agents_by_type.get(PropertyFirm, ())
 
     # ---- the week ---------------------------------------------------------------------------------
     def step(self) -> None:
@@ -184,12 +208,13 @@ class GovernanceModel(mesa.Model):
     def end_month(self) -> None:
         """Fees, firms, activities, views and learning move monthly; the budget yearly."""
         Resident.pay_fees(self)
-        if self.firms:
-            self.firms.do("review_month")
+        for firm in list(self.firms):  # (a firm may leave)
+            firm.review_month()
         Resident.take_part_in_activities(self)
         Resident.update_views(self)
         self.casework.count_settled()
-        self.agents_by_type[GridWorker].do("learn")
+        for worker in self.grid_workers:
+            worker.learn()
         self.party.learn()
         if self.week % WEEKS_PER_YEAR == 0:
             self.party.allocate_budget()

@@ -58,3 +58,16 @@ def test_a_resident_agent_reads_its_own_row():
     r = m.agents_by_type[Resident][17]
     assert r.satisfaction == m.views.satisfaction[17]
     assert r.compound == m.households.compound[17] and r.grid == m.households.grid[17]
+
+
+def test_households_become_agents_when_looked_at_and_looking_changes_nothing():
+    looked = GovernanceModel({"households": 500}, seed=3)
+    plain = GovernanceModel({"households": 500}, seed=3)
+    assert len(looked.agents_by_type[Resident]) == 500
+    assert sum(isinstance(a, Resident) for a in looked.agents) == 500
+    for _ in range(20):
+        looked.step()
+        plain.step()
+    assert not plain.residents_added  # nothing looked: the run went without them
+    assert (looked.views.satisfaction == plain.views.satisfaction).all()
+    assert len(plain.agents_by_type[Resident]) == 500 and plain.agents_by_type[Resident][7].idx == 7

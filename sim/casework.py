@@ -152,15 +152,14 @@ class CaseWork:
         # paper (needs are never passed upward)
         overdue_shortcut *= book.slot_since <= week - levers.closure_deadline_weeks
         np.maximum(shortcut, overdue_shortcut, out=shortcut)
-        p_up = shortcut * severity
-        p_up *= is_dispute
+        dispute_severity = severity * is_dispute  # a need's severity does not matter here
+        p_up = shortcut * dispute_severity
         # escalation grows with severity and weeks open; unattended grievances fade, and
         # needs waiting unserved are given up
         p_escalate = esc * esc_factor
         p_escalate *= severity * (book.clock + week * book.age_rate)
         p_abandon = ab * ab_factor
-        lighter = 1.0 - severity
-        p_abandon *= np.where(is_dispute > 0, lighter, 1.0)  # a need's severity does not matter
+        p_abandon *= 1.0 - dispute_severity  # lighter grievances fade sooner
         # the risks' running sums: settled, + closed on paper, + passed upward, + escalated, + given up
         risks = np.empty((5, n))
         risks[0] = p_settle
@@ -173,6 +172,7 @@ class CaseWork:
             u[book.state == CLOSED] = np.inf
         # disputes nobody is handling worsen (those ending now too: it no longer matters)
         dispute *= no_handler  # the type table's row holds severity_growth_week for disputes
+        lighter = 1.0 - severity
         lighter *= dispute
         severity += lighter
         ending = (u < risks[4]).nonzero()[0]

@@ -125,102 +125,154 @@ def share_satisfied(m: GovernanceModel) -> float:
     return m.views.satisfied_total / m.households.n
 
 
-def measure(m: GovernanceModel) -> dict[str, float]:
-    """Every outcome now, by name (the names of OUTCOMES, in its order).
-
-    Called every recorded week, so it works on plain Python numbers: the counters
-    come out of numpy once, the group means come from the satisfaction the model keeps
-    summed over the eight group combinations (`sim.views.Views.note_change`), and what
-    changes only monthly (fee collection) is read from the model. Open cases are
-    created minus closed: the model checks that identity every week.
-    """
-    book = m.cases
-    c = book.counts.tolist()  # [type][created, resolved, escalated, abandoned]
-    created, n_res, n_esc, n_ab = map(sum, zip(*c))
-    n_closed = n_res + n_esc + n_ab
-    nb, pr, pu = c[0], c[1], c[2]
-    d_res = nb[1] + pr[1] + pu[1]
-    d_closed = sum(nb) + sum(pr) + sum(pu) - nb[0] - pr[0] - pu[0]
-    need_ab = n_ab - nb[3] - pr[3] - pu[3]
-    need_closed = n_closed - d_closed
-    known_by = book.known_by.tolist()
-    known = sum(known_by)
-    legal = book.legal_disputes_closed.tolist()
-    n_legal, pr_closed = sum(legal), sum(pr) - pr[0]
-    n = m.households.n
-    s = m.views.satisfaction_by_group.tolist()
-    g = m.households.group_size
-    endings, mediated = book.endings, book.mediation_endings
-    mediation_ended = sum(mediated)
-    agreements = mediated[Ending.GENUINE] + mediated[Ending.PAPER] + mediated[Ending.LAPSED]
-    weeks = m.week - book.week_started
-    per_1000_year = 1000.0 * WEEKS_PER_YEAR / (n * weeks) if weeks else NAN
-    yearly = _yearly(book.history, n)
-
-    def ratio(a: float, b: float) -> float:  # a ratio with a zero denominator is undefined: NaN
-        return a / b if b else NAN
-
-    return {
-        "resolution_rate": ratio(n_res, n_closed),
-        "escalation_rate": ratio(n_esc, n_closed),
-        "unmet_need_rate": ratio(need_ab, need_closed),
-        "mean_weeks_to_resolution": ratio(book.weeks_to_resolution, n_res),
-        "satisfaction": sum(s) / n,
-        "trust": float(m.views.trust.sum()) / n,
-        "participation": np.count_nonzero(m.households.last_participation > m.week - WEEKS_PER_YEAR) / n,
-        "satisfaction_elderly": ratio(s[1] + s[3] + s[5] + s[7], g["elderly"]),
-        "satisfaction_migrant": ratio(s[2] + s[3] + s[6] + s[7], g["migrant"]),
-        "satisfaction_renter": ratio(s[4] + s[5] + s[6] + s[7], g["renter"]),
-        "dispute_resolution_rate": ratio(d_res, d_closed),
-        "legal_dispute_resolution_rate": ratio(legal[Outcome.RESOLVED], n_legal),
-        "neighbour_escalation_rate": ratio(nb[Outcome.ESCALATED], sum(nb) - nb[0]),
-        "property_escalation_rate": ratio(pr[Outcome.ESCALATED], pr_closed),
-        "discovery_share": ratio(known - known_by[Channel.REPORTED], known),
-        "mean_weeks_to_known": ratio(book.weeks_to_known, known),
-        "fee_collection_rate": m.compounds.fee_collection,
-        "recurrence_rate": ratio(book.recurrences, n_res),
-        "firms_remaining": float(len(m.firms)),
-        "paper_closure_share": ratio(endings[Ending.PAPER], n_res),
-        "passed_up_share": ratio(endings[Ending.PASSED_UP], n_closed),
-        "mediation_success_rate": ratio(agreements, mediation_ended),
-        "mediation_genuine_rate": ratio(mediated[Ending.GENUINE], agreements),
-        "patrol_discovery_share": ratio(known_by[Channel.PATROL], known),
-        "volunteer_discovery_share": ratio(known_by[Channel.VOLUNTEER], known),
-        "outreach_discovery_share": ratio(known_by[Channel.OUTREACH], known),
-        "handled_rate": ratio(book.handled, known + book.known_carried),
-        "petitions_per_1000_households": n_esc * per_1000_year,
-        **yearly,
-        "cases_created": float(created),
-        "cases_resolved": float(n_res),
-        "cases_escalated": float(n_esc),
-        "cases_abandoned": float(n_ab),
-        "cases_open": float(created - n_closed),
-        "share_satisfied": share_satisfied(m),
-        "admin_time_share": ratio(m.admin.hours_spent, m.admin.hours_total),
-    }
+# ---- the counters every outcome is worked out from -----------------------------------
+# A recorded week keeps one row of counters (`counters`): the case book's cumulative
+# counts, the satisfaction the model keeps summed by household group, the yearly
+# history rows and a few sums. `outcome_table` turns any number of such rows into
+# outcomes at once, so a run does the arithmetic once, not every week, and `measure`
+# is the same arithmetic on one row: the two cannot disagree.
+_N_COUNTS = N_TYPES * len(Outcome)
+_N_HISTORY = 2 * N_TYPES  # cases arisen by type, then cases known by type
+_layout: dict[str, slice | int] = {}
+_width = 0
+for _name, _size in (("counts", _N_COUNTS), ("known_by", len(Channel)), ("legal", len(Outcome)),
+                     ("satisfaction_by_group", 8), ("endings", len(Ending)), ("mediated", len(Ending)),
+                     ("history_now", _N_HISTORY), ("history_year_ago", _N_HISTORY), ("history_two_years_ago", _N_HISTORY),
+                     ("span", 1), ("weeks_to_resolution", 1), ("weeks_to_known", 1), ("recurrences", 1),
+                     ("handled", 1), ("known_carried", 1), ("satisfied_total", 1), ("trust_total", 1),
+                     ("participating", 1), ("fee_collection", 1), ("firms", 1), ("admin_hours", 1),
+                     ("work_hours", 1), ("weeks", 1)):
+    _layout[_name] = slice(_width, _width + _size) if _size > 1 else _width
+    _width += _size
+N_COUNTERS = _width
 
 
-# the dispute types with yearly counts, and their names in the outcomes
-_YEARLY_TYPES = ((CaseType.NEIGHBOUR, "neighbour_disputes"), (CaseType.PROPERTY, "property_disputes"),
-                 (CaseType.PUBLIC, "public_matters"))
-
-
-_YEARLY_NAMES = [(offset + t, f"{name}_{kind}_per_1000") for kind, offset in (("arising", 0), ("reported", N_TYPES))
-                 for t, name in _YEARLY_TYPES]
-
-
-def _yearly(history: list[list[int]], n: int) -> dict[str, float]:
-    """Disputes arising and reported by type in the last 52 weeks per 1,000 households
-    (scaled to a year before week 52), and property disputes' year-on-year ratios.
-    history[k] holds the cumulative counts (arisen by type, then known by type) at the
-    end of the k-th counted week."""
-    now = history[-1]
+def counters(m: GovernanceModel) -> list[float]:
+    """This week's counters (the layout above), as one flat row."""
+    book, views = m.cases, m.views
+    history = book.history
     weeks = len(history) - 1
     span = min(weeks, WEEKS_PER_YEAR)
     year_ago = history[-1 - span]
-    scale = 1000.0 * WEEKS_PER_YEAR / (span * n) if span else NAN
-    out = {name: (now[i] - year_ago[i]) * scale for i, name in _YEARLY_NAMES}
-    for kind, i in (("arising", CaseType.PROPERTY), ("reported", N_TYPES + CaseType.PROPERTY)):
-        before = year_ago[i] - history[-1 - 2 * WEEKS_PER_YEAR][i] if weeks >= 2 * WEEKS_PER_YEAR else 0
-        out[f"property_disputes_{kind}_yoy"] = (now[i] - year_ago[i]) / before if before else NAN
-    return out
+    # two years back only once there are two years (else as a year ago: no ratio yet)
+    two_years_ago = history[-1 - 2 * WEEKS_PER_YEAR] if weeks >= 2 * WEEKS_PER_YEAR else year_ago
+    return [*book.counts.ravel().tolist(), *book.known_by.tolist(), *book.legal_disputes_closed.tolist(),
+            *views.satisfaction_by_group.tolist(), *book.endings, *book.mediation_endings,
+            *history[-1], *year_ago, *two_years_ago,
+            span, book.weeks_to_resolution, book.weeks_to_known, book.recurrences, book.handled, book.known_carried,
+            views.satisfied_total, float(views.trust.sum()),
+            np.count_nonzero(m.households.last_participation > m.week - WEEKS_PER_YEAR),
+            m.compounds.fee_collection, len(m.firms), m.admin.hours_spent, m.admin.hours_total,
+            m.week - book.week_started]
+
+
+def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a / b; a ratio with a zero denominator is undefined: NaN."""
+    return np.divide(a, b, out=np.full(len(a), NAN), where=b != 0)
+
+
+def _compensated_sum(columns: np.ndarray) -> np.ndarray:
+    """Row sums by Neumaier's compensated summation, as Python's sum() adds floats
+    (3.12 and later): a little more accurate than adding in turn, and how this outcome
+    was added up before the outcomes were worked out a table at a time."""
+    total = np.zeros(len(columns))
+    compensation = np.zeros(len(columns))
+    for x in columns.T:
+        t = total + x
+        compensation += np.where(np.abs(total) >= np.abs(x), (total - t) + x, (x - t) + total)
+        total = t
+    return total + compensation
+
+
+def outcome_table(rows: np.ndarray, households: int, group_size: dict[str, int]) -> np.ndarray:
+    """Every outcome (columns in the order of OUTCOME_NAMES) of each row of counters."""
+    c = {name: rows[:, where] for name, where in _layout.items()}
+    counts = c["counts"].reshape(len(rows), N_TYPES, len(Outcome))
+    created, n_res, n_esc, n_ab = (counts[:, :, o].sum(axis=1) for o in range(len(Outcome)))  # exact: integers
+    n_closed = n_res + n_esc + n_ab
+    disputes = counts[:, :int(CaseType.PUBLIC) + 1]
+    d_res = disputes[:, :, Outcome.RESOLVED].sum(axis=1)
+    d_closed = disputes[:, :, 1:].sum(axis=(1, 2))
+    need_ab = n_ab - disputes[:, :, Outcome.ABANDONED].sum(axis=1)
+    nb, pr = counts[:, CaseType.NEIGHBOUR], counts[:, CaseType.PROPERTY]
+    known_by = c["known_by"]
+    known = known_by.sum(axis=1)
+    legal = c["legal"]
+    s = c["satisfaction_by_group"]
+    n = households
+
+    def group_sum(*codes: int) -> np.ndarray:  # in order, as the group's households were added up
+        total = s[:, codes[0]]
+        for k in codes[1:]:
+            total = total + s[:, k]
+        return total
+
+    endings, mediated = c["endings"], c["mediated"]
+    agreements = mediated[:, Ending.GENUINE] + mediated[:, Ending.PAPER] + mediated[:, Ending.LAPSED]
+    weeks = c["weeks"]
+    per_1000_year = _ratio(np.full(len(rows), 1000.0 * WEEKS_PER_YEAR), n * weeks)
+    now, year_ago, two_years_ago = c["history_now"], c["history_year_ago"], c["history_two_years_ago"]
+    scale = _ratio(np.full(len(rows), 1000.0 * WEEKS_PER_YEAR), c["span"] * n)
+    last_year = now - year_ago
+    columns = {
+        "resolution_rate": _ratio(n_res, n_closed),
+        "escalation_rate": _ratio(n_esc, n_closed),
+        "unmet_need_rate": _ratio(need_ab, n_closed - d_closed),
+        "mean_weeks_to_resolution": _ratio(c["weeks_to_resolution"], n_res),
+        "satisfaction": _compensated_sum(s) / n,
+        "trust": c["trust_total"] / n,
+        "participation": c["participating"] / n,
+        "satisfaction_elderly": _ratio(group_sum(1, 3, 5, 7), np.full(len(rows), group_size["elderly"])),
+        "satisfaction_migrant": _ratio(group_sum(2, 3, 6, 7), np.full(len(rows), group_size["migrant"])),
+        "satisfaction_renter": _ratio(group_sum(4, 5, 6, 7), np.full(len(rows), group_size["renter"])),
+        "dispute_resolution_rate": _ratio(d_res, d_closed),
+        "legal_dispute_resolution_rate": _ratio(legal[:, Outcome.RESOLVED], legal.sum(axis=1)),
+        "neighbour_escalation_rate": _ratio(nb[:, Outcome.ESCALATED], nb[:, 1:].sum(axis=1)),
+        "property_escalation_rate": _ratio(pr[:, Outcome.ESCALATED], pr[:, 1:].sum(axis=1)),
+        "discovery_share": _ratio(known - known_by[:, Channel.REPORTED], known),
+        "mean_weeks_to_known": _ratio(c["weeks_to_known"], known),
+        "fee_collection_rate": c["fee_collection"],
+        "recurrence_rate": _ratio(c["recurrences"], n_res),
+        "firms_remaining": c["firms"],
+        "paper_closure_share": _ratio(endings[:, Ending.PAPER], n_res),
+        "passed_up_share": _ratio(endings[:, Ending.PASSED_UP], n_closed),
+        "mediation_success_rate": _ratio(agreements, mediated.sum(axis=1)),
+        "mediation_genuine_rate": _ratio(mediated[:, Ending.GENUINE], agreements),
+        "patrol_discovery_share": _ratio(known_by[:, Channel.PATROL], known),
+        "volunteer_discovery_share": _ratio(known_by[:, Channel.VOLUNTEER], known),
+        "outreach_discovery_share": _ratio(known_by[:, Channel.OUTREACH], known),
+        "handled_rate": _ratio(c["handled"], known + c["known_carried"]),
+        "petitions_per_1000_households": n_esc * per_1000_year,
+        **{name: last_year[:, i] * scale for i, name in _YEARLY_NAMES},
+        **{f"property_disputes_{kind}_yoy": _ratio(last_year[:, i], year_ago[:, i] - two_years_ago[:, i])
+           for kind, i in (("arising", CaseType.PROPERTY), ("reported", N_TYPES + CaseType.PROPERTY))},
+        "cases_created": created,
+        "cases_resolved": n_res,
+        "cases_escalated": n_esc,
+        "cases_abandoned": n_ab,
+        "cases_open": created - n_closed,
+        "share_satisfied": c["satisfied_total"] / n,
+        "admin_time_share": _ratio(c["admin_hours"], c["work_hours"]),
+    }
+    return np.stack([columns[name] for name in OUTCOME_NAMES], axis=1)
+
+
+def measure(m: GovernanceModel) -> dict[str, float]:
+    """Every outcome now, by name (the names of OUTCOMES, in its order): the outcome
+    table of this week's counters."""
+    row = outcome_table(np.array([counters(m)], np.float64), m.households.n, m.households.group_size)[0]
+    return named(row)
+
+
+def named(row: np.ndarray) -> dict[str, float]:
+    """A row of the outcome table by outcome name, as plain floats; undefined values
+    are the one NAN, so that two records of the same run compare equal."""
+    return {name: v if v == v else NAN for name, v in zip(OUTCOME_NAMES, row.tolist())}
+
+
+# the dispute types with yearly counts, and their names in the outcomes (column of
+# the history rows, outcome)
+_YEARLY_TYPES = ((CaseType.NEIGHBOUR, "neighbour_disputes"), (CaseType.PROPERTY, "property_disputes"),
+                 (CaseType.PUBLIC, "public_matters"))
+_YEARLY_NAMES = [(offset + t, f"{name}_{kind}_per_1000") for kind, offset in (("arising", 0), ("reported", N_TYPES))
+                 for t, name in _YEARLY_TYPES]

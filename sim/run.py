@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.levers import resolve
 from sim.model import GovernanceModel
-from sim.outcomes import OUTCOME_NAMES, measure
+from sim.outcomes import N_COUNTERS, counters, named, outcome_table
 
 DEFAULT_WEEKS = 156  # 2018 to 2020, the policy's first target year
 DEFAULT_SEED = 20180409  # master seed of studies and experiments: the day the Implementation Opinions were issued
@@ -29,7 +29,7 @@ class RunRecord:
     weeks: int
     outcomes: dict[str, float]
     weeks_recorded: np.ndarray          # the weeks of the time series
-    timeseries: np.ndarray              # (len(weeks_recorded), len(OUTCOME_NAMES))
+    timeseries: np.ndarray              # (len(weeks_recorded), len(sim.outcomes.OUTCOME_NAMES))
 
 
 def run(levers: Mapping[str, Any] | None = None, seed: int = 0, weeks: int = DEFAULT_WEEKS,
@@ -49,15 +49,19 @@ def run(levers: Mapping[str, Any] | None = None, seed: int = 0, weeks: int = DEF
         model.step()
         if timeseries_every and (week % timeseries_every == 0 or week == weeks):
             recorded.append(week)
-            rows.append(_row(measure(model)))
-    final = rows[-1] if recorded and recorded[-1] == weeks else _row(measure(model))
+            rows.append(counters(model))
+    if not recorded or recorded[-1] != weeks:  # the last week, unrecorded (timeseries_every = 0)
+        rows.append(counters(model))
+    # every recorded week's outcomes at once, from the counters kept (sim.outcomes)
+    table = outcome_table(np.array(rows, np.float64).reshape(len(rows), N_COUNTERS), model.households.n,
+                          model.households.group_size)
     return RunRecord(
         levers=full,
         seed=int(seed),
         weeks=weeks,
-        outcomes=dict(zip(OUTCOME_NAMES, map(float, final))),
+        outcomes=named(table[-1]),
         weeks_recorded=np.array(recorded, np.int32),
-        timeseries=np.array(rows, np.float64).reshape(len(rows), len(OUTCOME_NAMES)),
+        timeseries=table[:len(recorded)],
     )
 
 
@@ -73,8 +77,3 @@ def start_model(levers: Mapping[str, Any], seed: int) -> GovernanceModel:
             model.step()
         model.restart_counts()
     return model
-
-
-def _row(outcomes: dict[str, float]) -> list[float]:
-    """The outcomes in the order of OUTCOME_NAMES (the time series' columns)."""
-    return [outcomes[name] for name in OUTCOME_NAMES]

@@ -23,8 +23,12 @@ from sim.calendar import WEEKS_PER_YEAR
 from sim.cases import CaseType
 
 if TYPE_CHECKING:
-    from sim.model import GovernanceModel
     from sim.views import Views
+
+# The agents take the model, `m`: the sim.model.GovernanceModel whose parts they read.
+# Annotated as the Mesa model it is, so that this module need not import sim.model
+# (which imports it): the import runs one way.
+GovernanceModel = mesa.Model
 
 NEIGHBOUR, PROPERTY, PUBLIC = int(CaseType.NEIGHBOUR), int(CaseType.PROPERTY), int(CaseType.PUBLIC)
 

@@ -37,9 +37,6 @@ PUBLIC = int(CaseType.PUBLIC)
 # returns as a new case, which ends in its own way).
 SATISFACTION_IMPACT = np.array([1.0, -1.0, -0.5, -0.5, -1.0, 0.0])
 TRUST_IMPACT = np.array([1.0, -1.0, -0.5, -1.0, -1.0, 0.0])
-# a compound's public matter moves every household of the compound by this share of
-# case_outcome_impact (a household's own case moves it by the whole)
-PUBLIC_IMPACT_SHARE = 0.3
 # the Ending of each competing risk of work_cases: settled, closed on paper, passed
 # upward, escalated by the household, given up
 ENDING_OF_RISK = np.array([GENUINE, PAPER, PASSED_UP, PETITIONED, GIVEN_UP], np.int8)
@@ -75,7 +72,9 @@ class CaseWork:
                                     np.where(IS_DISPUTE, levers.dispute_fade_week, levers.need_give_up_week),
                                     levers.severity_growth_week * IS_DISPUTE, IS_DISPUTE.astype(np.float64)))
         self.impact = (levers.case_outcome_impact * np.stack((SATISFACTION_IMPACT, TRUST_IMPACT))).tolist()
-        self.public_impact = PUBLIC_IMPACT_SHARE * levers.case_outcome_impact
+        # a compound's public matter moves every household of the compound by the share
+        # public_matter_impact of case_outcome_impact (its own case moves it by the whole)
+        self.public_impact = levers.public_matter_impact * levers.case_outcome_impact
         self.fit_table = fit_table(levers)
         self.settled_this_month: list[int] = []  # slots of this month's genuine settlements
         self.settled_by_slot = [0] * slots.n      # last month's

@@ -632,6 +632,14 @@ LEVERS: tuple[Lever, ...] = (
     _p("case_outcome_impact", "behaviour", "float", 0.2, "share of gap", "十六",
        "how far one's own case outcome moves satisfaction and trust (good: towards 1, bad: towards 0)",
        ASSUMED, 0.0, 1.0),
+    _p("public_matter_impact", "behaviour", "float", 0.3, "relative to case_outcome_impact", "七",
+       "how far a compound's public matter moves the views of every household of the compound, relative to "
+       "case_outcome_impact: its outcome (settled, escalated) and, for a top-down decision of the committee, the "
+       "trust it costs whether or not it is accepted",
+       "procedural justice: a decision taken without residents' say costs the authority legitimacy even when "
+       "accepted (Lind & Tyler 1988; Tyler 2006); clause 七 asks that such matters be deliberated; the value is an "
+       "assumption",
+       0.0, 1.0),
     _p("deliberation_trust_gain", "behaviour", "float", 0.05, "share of gap", "七",
        "trust gained by taking part in a deliberation (procedural fairness)",
        ASSUMED, 0.0, 1.0),

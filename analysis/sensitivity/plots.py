@@ -109,15 +109,17 @@ def morris(table: pd.DataFrame, title: str, unit: str = "") -> Figure:
     err = np.vstack([x - ms["ci_low"].to_numpy(), ms["ci_high"].to_numpy() - x])
     ax.errorbar(x, y, xerr=np.nan_to_num(err), fmt="o", color="black", mfc="white", ms=5, capsize=2,
                 elinewidth=0.8)
-    top = max(float(np.nanmax(x)) if len(x) else 1.0, float(np.nanmax(y)) if len(y) else 1.0, 1e-12) * 1.1
+    high = ms["ci_high"].to_numpy()
+    top = max(float(np.nanmax(x)) if len(x) else 1.0, float(np.nanmax(y)) if len(y) else 1.0,
+              float(np.nanmax(high)) if np.isfinite(high).any() else 0.0, 1e-12) * 1.1  # whiskers inside
     for ratio, style in ((0.1, ":"), (0.5, "--"), (1.0, "-")):
         ax.plot([0, top], [0, ratio * top], linestyle=style, color="0.5", linewidth=0.8,
                 label=f"σ/μ* = {ratio:g}")
     rank = np.argsort(-x)
-    for i in rank[:10]:  # label the influential; the crowd near the origin would only overlap
-        if x[i] < 0.15 * np.nanmax(x):
-            break
-        ax.annotate(_label(ms.index[i]), (x[i], y[i]), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    # label the influential (the crowd near the origin would only overlap), each moved
+    # down or up from its point until it clears the labels already placed
+    influential = [i for i in rank[:10] if x[i] >= 0.15 * np.nanmax(x)]
+    _place_labels(ax, [(x[i], y[i], _label(ms.index[i])) for i in influential], top, fig)
     ax.set_xlim(0, top)
     ax.set_ylim(0, top)
     ax.set_xlabel(f"μ* (mean |elementary effect|{', ' + unit if unit else ''}; whiskers: 95% interval)")
@@ -125,6 +127,34 @@ def morris(table: pd.DataFrame, title: str, unit: str = "") -> Figure:
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8, loc="upper left")
     return fig
+
+
+def _place_labels(ax, points: list[tuple[float, float, str]], top: float, fig: Figure) -> None:
+    """Annotate (x, y, text) points on axes spanning [0, top] in both directions,
+    moving a label that would overlap one already placed by a line at a time (down,
+    then up), with a thin leader line to its point when moved."""
+    width_in, height_in = fig.get_size_inches()
+    pos = ax.get_position()
+    per_point_x = top / (width_in * pos.width * 72)    # data units per typographic point
+    per_point_y = top / (height_in * pos.height * 72)
+    line = 9 * per_point_y
+    placed: list[tuple[float, float, float, float]] = []
+
+    def clear(x0: float, y0: float, w: float) -> bool:
+        return all(x0 + w < a or x0 > b or y0 + line < c or y0 > d for a, b, c, d in placed)
+
+    for x, y, text in points:
+        w = (len(text) * 4.0 + 3) * per_point_x
+        x0 = x + 3 * per_point_x if x + 3 * per_point_x + w <= top else x - 3 * per_point_x - w  # left near the edge
+        y0 = y + 3 * per_point_y
+        for k in (0, -1, 1, -2, 2, -3, 3, -4, 4):
+            if clear(x0, y0 + k * line, w):
+                y0 += k * line
+                break
+        placed.append((x0, x0 + w, y0, y0 + line))
+        moved = abs(y0 - (y + 3 * per_point_y)) > 1e-12
+        ax.annotate(text, (x, y), xytext=(x0, y0), textcoords="data", fontsize=7,
+                    arrowprops={"arrowstyle": "-", "color": "0.6", "linewidth": 0.5} if moved else None)
 
 
 @styled

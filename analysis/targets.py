@@ -44,7 +44,7 @@ from sim.errors import InputError, show, unknown_key
 from sim.names import check_name
 from sim.outcomes import OUTCOME_NAMES
 from sim.run import DEFAULT_WEEKS
-from sim.scenario import Scenario, load_referenced, read_toml
+from sim.scenario import ScenarioFile, load_referenced, read_toml
 
 TOP_LEVEL = ("name", "description", "weeks", "target")
 TARGET_KEYS = ("id", "outcome", "scenario", "statistic", "years", "value", "interval", "sd", "upper_bound", "calibrate",
@@ -100,7 +100,7 @@ class Targets:
     name: str
     path: Path
     targets: tuple[Target, ...]
-    scenarios: tuple[Scenario, ...]    # each named scenario once, in order of first mention
+    scenarios: tuple[ScenarioFile, ...]    # each named scenario once, in order of first mention
     weeks: int = DEFAULT_WEEKS
     description: str = ""
 
@@ -137,7 +137,7 @@ def load_targets(path: str | Path) -> Targets:
     rows = data.get("target")
     if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
         raise InputError("expected one or more [[target]] tables", source=source, key="target")
-    scenarios: dict[str, Scenario] = {}
+    scenarios: dict[str, ScenarioFile] = {}
     targets = []
     for i, row in enumerate(rows):
         t = _target(row, i, path, weeks, scenarios)
@@ -149,7 +149,7 @@ def load_targets(path: str | Path) -> Targets:
                    weeks, data.get("description", ""))
 
 
-def _target(row: Mapping[str, Any], i: int, path: Path, weeks: int, scenarios: dict[str, Scenario]) -> Target:
+def _target(row: Mapping[str, Any], i: int, path: Path, weeks: int, scenarios: dict[str, ScenarioFile]) -> Target:
     source = str(path)
     where = f"target[{i}]"
     for key in row:

@@ -199,16 +199,17 @@ class GridWorker(mesa.Agent):
     arithmetic for every worker, are made in one pass over the workers
     (`plan_patrols`), in the per-grid lists of the discovery process."""
 
-    def __init__(self, model: GovernanceModel, grid: int, slot: int, households: int,
-                 professional: bool, skill: float, phase: int) -> None:
+    def __init__(self, model: GovernanceModel, grid: int, slot: int, professional: bool, skill: float,
+                 phase: int) -> None:
         super().__init__(model)
         self.grid = grid
         self.slot = slot
-        self.households = households
         self.professional = professional
         self.skill = skill
         self.phase = phase  # week offset of this worker's training cycle
         self.apply_skill()
+
+    households = property(lambda self: int(self.model.households.grid_size[self.grid]), doc="households of the grid")
 
     @staticmethod
     def plan_patrols(m: GovernanceModel, load: np.ndarray) -> None:

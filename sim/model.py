@@ -49,7 +49,7 @@ from sim.slots import Slots
 from sim.views import Views
 
 if TYPE_CHECKING:
-    from sim.scenario import Scenario as ScenarioFile
+    from sim.scenario import ScenarioFile
 
 # Social-organisation service types in the order communities tend to found them
 # (clause 六 lists mediation, health and elderly care, ...; elderly care first).
@@ -115,9 +115,8 @@ class GovernanceModel(mesa.Model):
         self.grid_workers = []
         for i in range(g):
             floor = self.skill.floor_of(professional[i])
-            self.grid_workers.append(GridWorker(self, i, slots.grid0 + i, int(households.grid_size[i]),
-                                                bool(professional[i]), float(floor + (1 - floor) * start[i]),
-                                                int(phases[i])))
+            self.grid_workers.append(GridWorker(self, i, slots.grid0 + i, bool(professional[i]),
+                                                float(floor + (1 - floor) * start[i]), int(phases[i])))
         self.social_organisations = [SocialOrganisation(self, t, slots.so0 + i) for i, t in enumerate(self.so_types)]
         compounds = self.compounds
         self.firms = [PropertyFirm(self, int(c), slots.firm0 + int(compounds.firm[c]), bool(compounds.owners_committee[c]))
@@ -159,7 +158,7 @@ class GovernanceModel(mesa.Model):
     def from_scenario(cls, scenario: str | Path | ScenarioFile = "sichuan-2020", *, seed: int | None = None,
                       **levers: Any) -> GovernanceModel:
         """A model of a scenario (a name in scenarios/, a file, or a loaded
-        sim.scenario.Scenario), with lever overrides on top:
+        sim.scenario.ScenarioFile), with lever overrides on top:
 
             model = GovernanceModel.from_scenario("sichuan-2020", seed=1, households_per_grid=200)
             for _ in range(52):
@@ -167,7 +166,7 @@ class GovernanceModel(mesa.Model):
 
         Bad names or values raise sim.errors.InputError naming the lever. Without a
         seed the run is not reproducible."""
-        from sim.scenario import Scenario as ScenarioFile, load
+        from sim.scenario import ScenarioFile, load
         sc = scenario if isinstance(scenario, ScenarioFile) else load(scenario)
         model = cls({**sc.overrides, **levers}, seed=seed)
         model.scenario_name = sc.name

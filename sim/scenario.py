@@ -28,7 +28,7 @@ SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 @dataclass(frozen=True)
-class Scenario:
+class ScenarioFile:
     """A named set of lever values, as written (and inherited) in scenario files."""
 
     name: str
@@ -113,7 +113,7 @@ def read_toml(path: Path) -> dict[str, Any]:
                          source=str(path)) from None
 
 
-def load(reference: str | Path, *, _base: Path | None = None, _chain: tuple[Path, ...] = ()) -> Scenario:
+def load(reference: str | Path, *, _base: Path | None = None, _chain: tuple[Path, ...] = ()) -> ScenarioFile:
     """Load and validate a scenario file, following `extends`."""
     path = find(reference, _base)
     source = str(path)
@@ -144,10 +144,10 @@ def load(reference: str | Path, *, _base: Path | None = None, _chain: tuple[Path
         overrides[name] = lever(name, source).check(value, source)
     resolve(overrides, source)  # cross-checks (none yet beyond each lever's own)
     name = check_name(data.get("name", path.stem), source=source, key="name")
-    return Scenario(name, overrides, data.get("description", ""), path)
+    return ScenarioFile(name, overrides, data.get("description", ""), path)
 
 
-def load_referenced(ref: str, from_file: Path, key: str) -> Scenario:
+def load_referenced(ref: str, from_file: Path, key: str) -> ScenarioFile:
     """A scenario another file (an experiment, an analysis) names: a file relative to
     that file, or else a path or a name in scenarios/. Errors inside a scenario that was
     found name that scenario's file; a reference found nowhere names the referring file."""

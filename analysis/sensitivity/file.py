@@ -54,7 +54,7 @@ from sim.levers import LEVER_BY_NAME, Lever
 from sim.names import check_name
 from sim.outcomes import OUTCOME_NAMES
 from sim.run import DEFAULT_SEED, DEFAULT_WEEKS
-from sim.scenario import Scenario, find_named, load_referenced, read_toml
+from sim.scenario import ScenarioFile, find_named, load_referenced, read_toml
 
 KEYS = ("name", "description", "method", "scenario", "weeks", "n", "replicates", "seed",
         "common_random_numbers", "outcomes", "levers", "bounds", "options")
@@ -75,7 +75,7 @@ class Analysis:
     n: int
     replicates: int = DEFAULT_REPLICATES
     seed: int = DEFAULT_SEED
-    scenario: Scenario = field(default_factory=lambda: Scenario("defaults"))
+    scenario: ScenarioFile = field(default_factory=lambda: ScenarioFile("defaults"))
     weeks: int = DEFAULT_WEEKS
     common_random_numbers: bool = True
     options: Mapping[str, Any] = field(default_factory=dict)

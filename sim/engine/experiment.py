@@ -47,7 +47,7 @@ from sim.levers import LEVER_BY_NAME, Lever, lever, resolve
 from sim.names import check_name
 from sim.engine.plan import DesignPoints, Plan
 from sim.run import DEFAULT_SEED, DEFAULT_WEEKS
-from sim.scenario import SCENARIO_DIR, Scenario, find_named, load_referenced, read_text, read_toml
+from sim.scenario import SCENARIO_DIR, ScenarioFile, find_named, load_referenced, read_text, read_toml
 
 EXPERIMENT_DIR = SCENARIO_DIR / "experiments"
 TOP_LEVEL = ("name", "description", "scenario", "scenarios", "seed", "replicates", "weeks", "timeseries",
@@ -62,7 +62,7 @@ class Experiment:
 
     name: str
     path: Path
-    scenarios: tuple[Scenario, ...]
+    scenarios: tuple[ScenarioFile, ...]
     design: str
     rows: design.Rows                            # one per design point, before the base is applied
     varied: tuple[str, ...]
@@ -168,7 +168,7 @@ def _timeseries(value: Any, source: str) -> int:
                      source=source, key="timeseries")
 
 
-def _scenarios(data: Mapping[str, Any], path: Path) -> tuple[Scenario, ...]:
+def _scenarios(data: Mapping[str, Any], path: Path) -> tuple[ScenarioFile, ...]:
     source = str(path)
     if "scenario" in data and "scenarios" in data:
         raise InputError("give either 'scenario' or 'scenarios', not both", source=source, key="scenarios")

@@ -143,7 +143,6 @@ class CaseBook:
         # (the first row at week_started): yearly counts are differences of two rows
         self.history: list[list[int]] = [[0] * (2 * N_TYPES)]
         self.legal_disputes_closed = np.zeros(len(Outcome), np.int64)  # by outcome
-        self.closed_since_merge = 0               # cases with state CLOSED in the arrays
         self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._n_pending = [0] * N_TYPES  # cases by type waiting for the next merge
         self._created = self.counts[:, Outcome.CREATED]  # a view
@@ -175,7 +174,6 @@ class CaseBook:
     def merge(self) -> None:
         """Drop the cases closed since the last merge and take in the new ones."""
         keep = (self.state != CLOSED).nonzero()[0]
-        self.closed_since_merge = 0
         if self._pending:
             ints, reals, legal = zip(*self._pending)
             self._ints = np.concatenate((self._ints.take(keep, axis=1), *ints), axis=1)
@@ -213,7 +211,6 @@ class CaseBook:
         Ending; they leave at the next `merge`. Returns their households and whether the
         community had known of them."""
         known = (self.state[idx] != LATENT).tolist()  # (closing twice would break conservation: checked weekly)
-        self.closed_since_merge += len(idx)
         self.state[idx] = CLOSED
         self.slot[idx] = self.no_slot
         counts, legal_counts, waited = [0] * self.counts.size, [0] * len(Outcome), 0

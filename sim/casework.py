@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.agents import Resident
-from sim.cases import (CLOSED, GENUINE, GIVEN_UP, IS_DISPUTE, LAPSED, PAPER, PASSED_UP, PETITIONED, RETURNS,
+from sim.cases import (GENUINE, GIVEN_UP, IS_DISPUTE, LAPSED, PAPER, PASSED_UP, PETITIONED, RETURNS,
                        CaseBook, CaseType)
 from sim.slots import HandlerKind, Slots
 
@@ -167,8 +167,6 @@ class CaseWork:
         np.add(risks[2], p_escalate, out=risks[3])
         np.add(risks[3], p_abandon, out=risks[4])
         u = self.rng.random(n) * np.maximum(1.0, risks[4])  # rescaled where the risks exceed 1
-        if book.closed_since_merge:  # closed earlier this week (no process does so today; kept so that none is worked twice)
-            u[book.state == CLOSED] = np.inf
         # disputes nobody is handling worsen (those ending now too: it no longer matters)
         dispute *= no_handler  # the type table's row holds severity_growth_week for disputes
         lighter = 1.0 - severity

@@ -47,7 +47,7 @@ class Households:
         self.fee_view_weight = levers.fee_view_satisfaction_weight * self.owner
         # lasting individual differences: the disposition to trust, the propensity to take
         # part, how hard to please, and where on the answer scale "satisfied" begins
-        # (sim.outcomes.share_satisfied)
+        # (the outcome share_satisfied, sim.outcomes)
         gap = max(levers.trust_disposition - levers.migrant_trust_gap, 0.02)
         self.trust_disposition = _beta(rng, np.where(self.migrant, gap, levers.trust_disposition), 10.0, n)
         self.base_propensity = _beta(rng, levers.participation_propensity, 5.0, n)

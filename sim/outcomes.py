@@ -116,15 +116,6 @@ OUTCOME_BY_NAME = {o.name: o for o in OUTCOMES}
 NAN = float("nan")
 
 
-def share_satisfied(m: GovernanceModel) -> float:
-    """The expected share answering "satisfied" or "very satisfied": household i does
-    when its latent satisfaction plus the answer's noise exceeds its own threshold,
-    P_i = Phi((S_i - tau_i) / survey_noise_sd) (docs/ODD.md, S7). The model keeps the
-    sum of P_i up to date as satisfaction changes (sim.views.Views.note_change): cheaper
-    than working it out for every household each recorded week."""
-    return m.views.satisfied_total / m.households.n
-
-
 # ---- the counters every outcome is worked out from -----------------------------------
 # A recorded week keeps one row of counters (`counters`): the case book's cumulative
 # counts, the satisfaction the model keeps summed by household group, the yearly
@@ -251,6 +242,10 @@ def outcome_table(rows: np.ndarray, households: int, group_size: dict[str, int])
         "cases_escalated": n_esc,
         "cases_abandoned": n_ab,
         "cases_open": created - n_closed,
+        # the expected share answering "satisfied" or "very satisfied": household i does
+        # when its latent satisfaction plus the answer's noise exceeds its own threshold,
+        # P_i = Phi((S_i - tau_i) / survey_noise_sd) (docs/ODD.md, S7); the model keeps
+        # the sum of P_i up to date as satisfaction changes (sim.views.Views.note_change)
         "share_satisfied": c["satisfied_total"] / n,
         "admin_time_share": _ratio(c["admin_hours"], c["work_hours"]),
     }

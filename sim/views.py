@@ -108,7 +108,7 @@ class Views:
     def note_change(self, hh: np.ndarray | None = None, change: np.ndarray | None = None) -> None:
         """Keep the satisfaction summed by household group (Households.group_code), and
         each household's chance of answering "satisfied" with its sum
-        (sim.outcomes.share_satisfied), which the weekly outcomes read: adjusted for
+        (the outcome share_satisfied), which the weekly outcomes read: adjusted for
         the change of households hh (each once), or worked out afresh. (Not in an
         unobserved model: the burn-in.)"""
         if not self.observed:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,17 +27,7 @@ def test_the_model_modules_import_one_way():
     graph = {f"sim.{p.stem}": _imports(p) & {f"sim.{q.stem}" for q in SIM.glob("*.py")} for p in SIM.glob("*.py")}
     importers = {m for m, deps in graph.items() if "sim.model" in deps}
     assert importers <= {"sim.run", "sim.snapshot"}, importers
-    # depth-first search for a cycle
-    state: dict[str, int] = {}
-
-    def visit(m: str, path: list[str]) -> None:
-        state[m] = 1
-        for d in graph.get(m, ()):
-            assert state.get(d) != 1, f"import circle: {' -> '.join(path + [m, d])}"
-            if d not in state:
-                visit(d, path + [m])
-        state[m] = 2
-
-    for m in graph:
-        if m not in state:
-            visit(m, [])
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError as e:
+        raise AssertionError(f"import circle: {' -> '.join(e.args[1])}") from None

@@ -28,7 +28,7 @@ from matplotlib.ticker import FixedLocator, MaxNLocator, MultipleLocator, NullFo
 
 from analysis import compare, views
 from analysis.compare import MAX_GROUPS, Comparison
-from analysis.style import Look, figure_style, outcome_label, save
+from analysis.style import Look, figure_style, outcome_label, panel_grid, save
 from sim.calendar import WEEKS_PER_YEAR
 
 WIDTH = 6.4          # inches: a page width minus margins; scales down to one column cleanly
@@ -114,8 +114,7 @@ def distributions(comp: Comparison, outcomes: Sequence[str]) -> Figure:
     """End-of-run value of every run, per outcome and group: a box (quartiles, whiskers
     to 1.5 IQR) with each run drawn as a point over it."""
     n = len(outcomes)
-    cols = min(3, n)
-    rows = -(-n // cols)
+    rows, cols = panel_grid(n, 3)
     rng = np.random.default_rng(JITTER_SEED)
     with figure_style():
         fig = Figure(figsize=(max(WIDTH, 2.4 * cols), 0.6 + 2.6 * rows))
@@ -215,8 +214,7 @@ def _forest_rows(effects: pd.DataFrame, groups: list[str], labels: Mapping[str, 
     """One panel per outcome, one row per group: readable for tens of groups."""
     outcomes = list(dict.fromkeys(effects["outcome"]))
     n = len(outcomes)
-    cols = min(4, n)
-    rows = -(-n // cols)
+    rows, cols = panel_grid(n, 4)
     names = [labels.get(g, g) for g in groups]
     with figure_style():
         fig = Figure(figsize=(max(WIDTH, 1.9 * cols + 0.06 * max(map(len, names)) + 0.6),

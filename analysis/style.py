@@ -218,6 +218,12 @@ def format_number(value: float, decimals: int, sign: bool = False) -> str:
     return f"{float(value):{'+' if sign else ''}.{decimals}f}"
 
 
+def panel_grid(n: int, most_columns: int) -> tuple[int, int]:
+    """Rows and columns for n panels: at most `most_columns` a row, as few rows as that allows."""
+    cols = min(most_columns, n)
+    return -(-n // cols), cols
+
+
 def save(fig: Figure, directory: Path | str, stem: str) -> list[Path]:
     """The figure as STEM.png and STEM.svg in directory, each written atomically."""
     directory = Path(directory)

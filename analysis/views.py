@@ -34,7 +34,7 @@ from matplotlib.lines import Line2D
 from analysis import compare
 from analysis.compare import Comparison
 from analysis.style import (PALETTE, LINESTYLES, MARKERS, clause_label, decimals_for, figure_style,
-                            format_number, has_cjk_font, lever_label, lever_value, outcome_label)
+                            format_number, has_cjk_font, lever_label, lever_value, outcome_label, panel_grid)
 from sim.levers import LEVER_BY_NAME
 from sim.outcomes import OUTCOME_BY_NAME
 
@@ -119,8 +119,7 @@ def responses(comp: Comparison, outcomes: Sequence[str], x: str, by: str | None 
     """Each outcome against lever x: mean of each point's runs (line and markers) and its
     t-based 95% interval (band), one line per value of ``by`` (a lever or 'scenario')."""
     n = len(outcomes)
-    cols = min(2, n)
-    rows = -(-n // cols)
+    rows, cols = panel_grid(n, 2)
     with figure_style():
         fig = Figure(figsize=(WIDTH, 1.3 + 2.2 * rows))
         axes = fig.subplots(rows, cols, squeeze=False)
@@ -210,8 +209,7 @@ def heatmaps(comp: Comparison, outcomes: Sequence[str], row: str, col: str) -> F
     scenarios = list(dict.fromkeys(comp.design["scenario"]))
     panels = [(o, s) for s in scenarios for o in outcomes]
     n = len(panels)
-    cols = min(2, n)
-    rows = -(-n // cols)
+    rows, cols = panel_grid(n, 2)
     rvals = sorted(dict.fromkeys(comp.design[row]), key=_sort_key)
     cvals = sorted(dict.fromkeys(comp.design[col]), key=_sort_key)
     with figure_style():
@@ -263,8 +261,7 @@ def surfaces(comp: Comparison, outcomes: Sequence[str], x: str, y: str) -> Figur
     scenarios = list(dict.fromkeys(comp.design["scenario"]))
     panels = [(o, s) for s in scenarios for o in outcomes]
     n = len(panels)
-    cols = min(2, n)
-    rows = -(-n // cols)
+    rows, cols = panel_grid(n, 2)
     with figure_style():
         fig = Figure(figsize=(WIDTH, 0.7 + 2.7 * rows))
         axes = fig.subplots(rows, cols, squeeze=False)
@@ -312,8 +309,7 @@ def small_multiples(comp: Comparison, outcome: str) -> Figure:
     kernel-smoothed trend per scenario; categorical levers as columns of points."""
     varied = comp.varied
     n = len(varied)
-    cols = min(3 if n <= 6 else 4, n)
-    rows = -(-n // cols)
+    rows, cols = panel_grid(n, 3 if n <= 6 else 4)
     t = point_means(comp, outcome)
     scenarios = list(dict.fromkeys(comp.design["scenario"]))
     with figure_style():
@@ -370,8 +366,7 @@ def dots(comp: Comparison, outcomes: Sequence[str]) -> Figure:
     first = comp.design[comp.design["scenario"] == scenarios[0]]
     names = [_row_name(comp, g) for g in first.index]
     n = len(outcomes)
-    cols = min(4, n)
-    rows = -(-n // cols)
+    rows, cols = panel_grid(n, 4)
     with figure_style():
         fig = Figure(figsize=(max(WIDTH, 1.9 * cols + 2.2), 0.9 + (0.4 + 0.2 * len(names)) * rows))
         axes = fig.subplots(rows, cols, squeeze=False, sharey=True)

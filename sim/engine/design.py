@@ -75,6 +75,14 @@ def design_rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=DESIGN_KEY))
 
 
+def sequence_index(i: int, n: int) -> int:
+    """Position i of a sequence of n items, counting from the end when negative, as a
+    list indexes; IndexError beyond either end."""
+    if not -n <= i < n:
+        raise IndexError(i)
+    return i % n
+
+
 class Rows(Sequence[dict[str, Any]]):
     """A design's rows, generated on demand: `block` gives columns of any slice.
 
@@ -99,10 +107,7 @@ class Rows(Sequence[dict[str, Any]]):
     def __getitem__(self, i):  # type: ignore[override]
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
-        n = len(self)
-        if not -n <= i < n:
-            raise IndexError(i)
-        i %= n
+        i = sequence_index(i, len(self))
         cols = self.block(i, i + 1)
         return {k: v[0] for k, v in ((k, v.tolist()) for k, v in cols.items()) if v[0] is not None}
 

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from sim.engine.design import ListedRows, Rows
+from sim.engine.design import ListedRows, Rows, sequence_index
 from sim.levers import LEVERS
 
 from sim.errors import InputError, show
@@ -177,10 +177,7 @@ class Points(Sequence[Point]):
     def __getitem__(self, i):  # type: ignore[override]
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
-        n = len(self)
-        if not -n <= i < n:
-            raise IndexError(i)
-        return self.point(int(self.ids()[i % n]))
+        return self.point(int(self.ids()[sequence_index(i, len(self))]))
 
     def __iter__(self) -> Iterator[Point]:
         ids = self.ids()

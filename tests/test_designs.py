@@ -175,3 +175,15 @@ def test_shards_are_disjoint_and_cover_the_plan():
     for bad in ("4/4", "-1/4", "1/0", "a/b", "1", "1/2/3"):
         with pytest.raises(InputError, match="0 <= I < N"):
             parse_shard(bad)
+
+
+def test_design_rows_and_points_index_like_lists():
+    from sim.engine.plan import PointList
+    rows = design.grid({"a": [1, 2, 3]})
+    assert rows[-1] == {"a": 3} and rows[0] == {"a": 1} and rows[1:] == [{"a": 2}, {"a": 3}]
+    points = PointList([Point(i, "s", {"x": i}) for i in range(3)])
+    assert points[-1].point_id == 2 and points[-3].point_id == 0 and [p.point_id for p in points[::2]] == [0, 2]
+    for seq in (rows, points):
+        for bad in (3, -4):
+            with pytest.raises(IndexError):
+                seq[bad]

@@ -124,18 +124,24 @@ NAN = float("nan")
 # is the same arithmetic on one row: the two cannot disagree.
 _N_COUNTS = N_TYPES * len(Outcome)
 _N_HISTORY = 2 * N_TYPES  # cases arisen by type, then cases known by type
-_layout: dict[str, slice | int] = {}
-_width = 0
-for _name, _size in (("counts", _N_COUNTS), ("known_by", len(Channel)), ("legal", len(Outcome)),
-                     ("satisfaction_by_group", 8), ("endings", len(Ending)), ("mediated", len(Ending)),
-                     ("history_now", _N_HISTORY), ("history_year_ago", _N_HISTORY), ("history_two_years_ago", _N_HISTORY),
-                     ("span", 1), ("weeks_to_resolution", 1), ("weeks_to_known", 1), ("recurrences", 1),
-                     ("handled", 1), ("known_carried", 1), ("satisfied_total", 1), ("trust_total", 1),
-                     ("participating", 1), ("fee_collection", 1), ("firms", 1), ("admin_hours", 1),
-                     ("work_hours", 1), ("weeks", 1)):
-    _layout[_name] = slice(_width, _width + _size) if _size > 1 else _width
-    _width += _size
-N_COUNTERS = _width
+
+
+def _fields(sizes: tuple[tuple[str, int], ...]) -> tuple[dict[str, slice | int], int]:
+    """Where each counter sits in a row (a slice, or a column for a single value), and the row's width."""
+    where, width = {}, 0
+    for name, size in sizes:
+        where[name] = slice(width, width + size) if size > 1 else width
+        width += size
+    return where, width
+
+
+_LAYOUT, N_COUNTERS = _fields((
+    ("counts", _N_COUNTS), ("known_by", len(Channel)), ("legal", len(Outcome)), ("satisfaction_by_group", 8),
+    ("endings", len(Ending)), ("mediated", len(Ending)),
+    ("history_now", _N_HISTORY), ("history_year_ago", _N_HISTORY), ("history_two_years_ago", _N_HISTORY),
+    ("span", 1), ("weeks_to_resolution", 1), ("weeks_to_known", 1), ("recurrences", 1), ("handled", 1),
+    ("known_carried", 1), ("satisfied_total", 1), ("trust_total", 1), ("participating", 1), ("fee_collection", 1),
+    ("firms", 1), ("admin_hours", 1), ("work_hours", 1), ("weeks", 1)))
 
 
 def counters(m: GovernanceModel) -> list[float]:
@@ -157,9 +163,11 @@ def counters(m: GovernanceModel) -> list[float]:
             m.week - book.week_started]
 
 
-def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a / b; a ratio with a zero denominator is undefined: NaN."""
-    return np.divide(a, b, out=np.full(len(a), NAN), where=b != 0)
+def _ratio(a: np.ndarray | float, b: np.ndarray | float) -> np.ndarray:
+    """a / b (arrays, or a number for every row); a ratio with a zero denominator is
+    undefined: NaN."""
+    a, b = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(b, np.float64))
+    return np.divide(a, b, out=np.full(a.shape, NAN), where=b != 0)
 
 
 def _compensated_sum(columns: np.ndarray) -> np.ndarray:
@@ -177,7 +185,7 @@ def _compensated_sum(columns: np.ndarray) -> np.ndarray:
 
 def outcome_table(rows: np.ndarray, households: int, group_size: dict[str, int]) -> np.ndarray:
     """Every outcome (columns in the order of OUTCOME_NAMES) of each row of counters."""
-    c = {name: rows[:, where] for name, where in _layout.items()}
+    c = {name: rows[:, where] for name, where in _LAYOUT.items()}
     counts = c["counts"].reshape(len(rows), N_TYPES, len(Outcome))
     created, n_res, n_esc, n_ab = (counts[:, :, o].sum(axis=1) for o in range(len(Outcome)))  # exact: integers
     n_closed = n_res + n_esc + n_ab
@@ -201,9 +209,9 @@ def outcome_table(rows: np.ndarray, households: int, group_size: dict[str, int])
     endings, mediated = c["endings"], c["mediated"]
     agreements = mediated[:, Ending.GENUINE] + mediated[:, Ending.PAPER] + mediated[:, Ending.LAPSED]
     weeks = c["weeks"]
-    per_1000_year = _ratio(np.full(len(rows), 1000.0 * WEEKS_PER_YEAR), n * weeks)
+    per_1000_year = _ratio(1000.0 * WEEKS_PER_YEAR, n * weeks)
     now, year_ago, two_years_ago = c["history_now"], c["history_year_ago"], c["history_two_years_ago"]
-    scale = _ratio(np.full(len(rows), 1000.0 * WEEKS_PER_YEAR), c["span"] * n)
+    scale = _ratio(1000.0 * WEEKS_PER_YEAR, c["span"] * n)
     last_year = now - year_ago
     columns = {
         "resolution_rate": _ratio(n_res, n_closed),
@@ -213,9 +221,9 @@ def outcome_table(rows: np.ndarray, households: int, group_size: dict[str, int])
         "satisfaction": _compensated_sum(s) / n,
         "trust": c["trust_total"] / n,
         "participation": c["participating"] / n,
-        "satisfaction_elderly": _ratio(group_sum(1, 3, 5, 7), np.full(len(rows), group_size["elderly"])),
-        "satisfaction_migrant": _ratio(group_sum(2, 3, 6, 7), np.full(len(rows), group_size["migrant"])),
-        "satisfaction_renter": _ratio(group_sum(4, 5, 6, 7), np.full(len(rows), group_size["renter"])),
+        "satisfaction_elderly": _ratio(group_sum(1, 3, 5, 7), group_size["elderly"]),
+        "satisfaction_migrant": _ratio(group_sum(2, 3, 6, 7), group_size["migrant"]),
+        "satisfaction_renter": _ratio(group_sum(4, 5, 6, 7), group_size["renter"]),
         "dispute_resolution_rate": _ratio(d_res, d_closed),
         "legal_dispute_resolution_rate": _ratio(legal[:, Outcome.RESOLVED], legal.sum(axis=1)),
         "neighbour_escalation_rate": _ratio(nb[:, Outcome.ESCALATED], nb[:, 1:].sum(axis=1)),

@@ -34,7 +34,7 @@ from matplotlib.lines import Line2D
 from analysis import compare
 from analysis.compare import Comparison
 from analysis.style import (PALETTE, LINESTYLES, MARKERS, clause_label, decimals_for, figure_style,
-                            format_number, has_cjk_font, lever_label, lever_value, outcome_label, panel_grid)
+                            format_number, has_cjk_font, lever_value, outcome_label, panel_grid)
 from sim.levers import LEVER_BY_NAME
 from sim.outcomes import OUTCOME_BY_NAME
 

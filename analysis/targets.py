@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.errors import InputError, show, unknown_key
+from sim.errors import InputError, check_keys, show, unknown_key
 from sim.names import check_name
 from sim.outcomes import OUTCOME_NAMES
 from sim.run import DEFAULT_WEEKS
@@ -125,12 +125,7 @@ def load_targets(path: str | Path) -> Targets:
     if not path.is_file():
         raise InputError("no such targets file", source=source)
     data = read_toml(path)
-    for key in data:
-        if key not in TOP_LEVEL:
-            raise unknown_key(key, TOP_LEVEL, source=source)
-    for key in ("name", "description"):
-        if key in data and not isinstance(data[key], str):
-            raise InputError(f"expected a string, got {show(data[key])}", source=source, key=key)
+    check_keys(data, TOP_LEVEL, source=source, strings=("name", "description"))
     weeks = data.get("weeks", DEFAULT_WEEKS)
     if isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= 10_000:
         raise InputError(f"got {show(weeks)}; allowed: an integer in [1, 10000]", source=source, key="weeks")
@@ -151,16 +146,8 @@ def load_targets(path: str | Path) -> Targets:
 
 def _target(row: Mapping[str, Any], i: int, path: Path, weeks: int, scenarios: dict[str, ScenarioFile]) -> Target:
     source = str(path)
-    where = f"target[{i}]"
-    for key in row:
-        if key not in TARGET_KEYS:
-            raise unknown_key(key, TARGET_KEYS, source=source)
-    for key in REQUIRED:
-        if key not in row:
-            raise InputError(f"missing; required: {', '.join(REQUIRED)}", source=source, key=f"{where}.{key}")
-    for key in ("id", "outcome", "scenario", "statistic", "source", "year", "geography", "reliability", "note"):
-        if key in row and not isinstance(row[key], str):
-            raise InputError(f"expected a string, got {show(row[key])}", source=source, key=f"{where}.{key}")
+    check_keys(row, TARGET_KEYS, source=source, required=REQUIRED, where=f"target[{i}].",
+               strings=("id", "outcome", "scenario", "statistic", "source", "year", "geography", "reliability", "note"))
     where = f"target {row['id']}"
     if row["outcome"] not in OUTCOME_NAMES:
         raise unknown_key(row["outcome"], OUTCOME_NAMES, source=source, what=f"outcome (in {where})")

@@ -9,7 +9,7 @@ with status 2; nothing deeper in the code prints or exits.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Container, Iterable, Mapping, Sequence
 from typing import Any
 
 
@@ -75,3 +75,23 @@ def show(value: Any) -> str:
 
 def _cut(text: str) -> str:
     return text if len(text) <= SHOW_MAX else text[:SHOW_MAX - 1] + "…"
+
+
+def check_keys(table: Mapping[str, Any], allowed: Iterable[str], *, source: str | None, required: Sequence[str] = (),
+               strings: Iterable[str] = (), levers: Container[str] = (), lever_goes: str = "", where: str = "") -> None:
+    """The checks every file's table gets: no unknown key (a lever's name, one of
+    `levers`, written where a key belongs is told where it goes: `lever_goes`), every
+    required key present, and the keys in `strings` strings. `where` prefixes the key
+    in messages ("target[2].")."""
+    allowed = set(allowed)
+    for key in table:
+        if key not in allowed:
+            if key in levers:
+                raise InputError(f"lever '{key}' {lever_goes}", source=source, key=where + key)
+            raise unknown_key(key, allowed, source=source, key=where + show(str(key))[1:-1] if where else None)
+    for key in required:
+        if key not in table:
+            raise InputError(f"missing; required keys: {', '.join(required)}", source=source, key=where + key)
+    for key in strings:
+        if key in table and not isinstance(table[key], str):
+            raise InputError(f"expected a string, got {show(table[key])}", source=source, key=where + key)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.errors import InputError, show, unknown_key
+from sim.errors import InputError, check_keys, show
 from sim.levers import LEVER_BY_NAME, lever, resolve
 from sim.names import check_name
 
@@ -121,14 +121,8 @@ def load(reference: str | Path, *, _base: Path | None = None, _chain: tuple[Path
         cycle = " -> ".join(p.name for p in (*_chain, path))
         raise InputError(f"'extends' forms a cycle: {cycle}", source=str(_chain[-1]), key="extends")
     data = read_toml(path)
-    for key in data:
-        if key not in TOP_LEVEL:
-            if key in LEVER_BY_NAME:
-                raise InputError(f"lever '{key}' must go under [levers]", source=source, key=key)
-            raise unknown_key(key, TOP_LEVEL, source=source)
-    for key in ("name", "description", "extends"):
-        if key in data and not isinstance(data[key], str):
-            raise InputError(f"expected a string, got {show(data[key])}", source=source, key=key)
+    check_keys(data, TOP_LEVEL, source=source, strings=("name", "description", "extends"),
+               levers=LEVER_BY_NAME, lever_goes="must go under [levers]")
     levers = data.get("levers", {})
     if not isinstance(levers, dict):
         raise InputError(f"expected a table [levers], got {show(levers)}", source=source, key="levers")

@@ -33,7 +33,7 @@ from typing import Any
 from scipy import stats
 
 from analysis.targets import Targets, load_targets
-from sim.errors import InputError, show, unknown_key
+from sim.errors import InputError, check_keys, show, unknown_key
 from sim.names import check_name
 from sim.levers import LEVER_BY_NAME, lever
 from sim.run import DEFAULT_SEED
@@ -150,15 +150,7 @@ def read(path: str | Path) -> Calibration:
     if not path.is_file():
         raise InputError("no such calibration file", source=source)
     data = read_toml(path)
-    for key in data:
-        if key not in KEYS:
-            raise unknown_key(key, KEYS, source=source)
-    for key in REQUIRED:
-        if key not in data:
-            raise InputError(f"missing; required keys: {', '.join(REQUIRED)}", source=source, key=key)
-    for key in ("name", "description", "targets"):
-        if key in data and not isinstance(data[key], str):
-            raise InputError(f"expected a string, got {show(data[key])}", source=source, key=key)
+    check_keys(data, KEYS, source=source, required=REQUIRED, strings=("name", "description", "targets"))
     target_path = Path(data["targets"])
     if not target_path.is_absolute():
         target_path = path.parent / target_path

@@ -49,7 +49,7 @@ import numpy as np
 
 from analysis.sensitivity import methods as sa
 from sim.engine import settings
-from sim.errors import InputError, show, unknown_key
+from sim.errors import InputError, check_keys, show, unknown_key
 from sim.levers import LEVER_BY_NAME, Lever
 from sim.names import check_name
 from sim.outcomes import OUTCOME_NAMES
@@ -131,19 +131,8 @@ def read(path: str | Path) -> Analysis:
     path = find(path)
     source = str(path)
     data = read_toml(path)
-    for key in data:
-        if key not in KEYS:
-            if key in LEVER_BY_NAME:
-                raise InputError(f"lever '{key}' must be listed in levers = [...] (bounds go under [bounds])",
-                                 source=source, key=key)
-            raise unknown_key(key, KEYS, source=source)
-    for key in REQUIRED:
-        if key not in data:
-            raise InputError(f"missing; required keys: {', '.join(REQUIRED)}", source=source, key=key)
-
-    for key in ("name", "description", "scenario"):
-        if key in data and not isinstance(data[key], str):
-            raise InputError(f"expected a string, got {show(data[key])}", source=source, key=key)
+    check_keys(data, KEYS, source=source, required=REQUIRED, strings=("name", "description", "scenario"),
+               levers=LEVER_BY_NAME, lever_goes="must be listed in levers = [...] (bounds go under [bounds])")
     m = sa.get_method(data["method"], source)
     options = data.get("options", {})
     if not isinstance(options, dict):

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.engine import design, settings
-from sim.errors import InputError, did_you_mean, show, unknown_key
+from sim.errors import InputError, check_keys, did_you_mean, show
 from sim.levers import LEVER_BY_NAME, Lever, lever, resolve
 from sim.names import check_name
 from sim.engine.plan import DesignPoints, Plan
@@ -120,12 +120,8 @@ def load_experiment(reference: str | Path) -> Experiment:
     path = find(reference)
     source = str(path)
     data = read_toml(path)
-    for key in data:
-        if key not in TOP_LEVEL:
-            if key in LEVER_BY_NAME:
-                raise InputError(f"lever '{key}' must go under [vary] (to vary it) or [levers] (to fix it)",
-                                 source=source, key=key)
-            raise unknown_key(key, TOP_LEVEL, source=source)
+    check_keys(data, TOP_LEVEL, source=source, levers=LEVER_BY_NAME,
+               lever_goes="must go under [vary] (to vary it) or [levers] (to fix it)")
     name = check_name(data.get("name", path.stem), source=source, key="name")
     description = _string(data, "description", source, "")
     scenarios = _scenarios(data, path)
